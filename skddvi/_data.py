@@ -1,0 +1,95 @@
+"""Data movement: training rows on the device, host batches for inference."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import Tensor
+
+__all__ = ["DeviceRows", "feature_moments", "host_batches"]
+
+
+class DeviceRows:
+    """Training rows kept on the device; minibatches are index slices there.
+
+    Dense input is copied once as float32. Sparse input stays sparse on the
+    device (CSR arrays) and each minibatch is densified by a vectorised
+    gather, so the whole matrix is never dense.
+    """
+
+    def __init__(
+        self,
+        X: np.ndarray | sp.spmatrix,
+        device: torch.device,
+        neighbors: np.ndarray | None = None,
+    ) -> None:
+        self.n_samples, self.n_features = X.shape
+        self.device = device
+        self.neighbors = (
+            None
+            if neighbors is None or neighbors.shape[1] == 0
+            else torch.as_tensor(neighbors, dtype=torch.long, device=device)
+        )
+        if sp.issparse(X):
+            X = sp.csr_matrix(X)
+            X.sum_duplicates()  # repeated entries add up, as in scipy's toarray
+            self._dense = None
+            self._indptr = torch.as_tensor(X.indptr.astype(np.int64), device=device)
+            self._indices = torch.as_tensor(X.indices.astype(np.int64), device=device)
+            self._values = torch.as_tensor(X.data, dtype=torch.float32, device=device)
+        else:
+            self._dense = torch.tensor(X, dtype=torch.float32, device=device)
+
+    def rows(self, index: Tensor) -> Tensor:
+        """Dense float32 rows ``X[index]``, shape ``(len(index), p)``."""
+        if self._dense is not None:
+            return self._dense[index]
+        start, stop = self._indptr[index], self._indptr[index + 1]
+        counts = stop - start
+        row = torch.repeat_interleave(torch.arange(len(index), device=self.device), counts)
+        first = torch.cumsum(counts, 0) - counts
+        pos = torch.repeat_interleave(start - first, counts) + torch.arange(
+            int(counts.sum()), device=self.device
+        )
+        out = torch.zeros(len(index), self.n_features, device=self.device)
+        out[row, self._indices[pos]] = self._values[pos]
+        return out
+
+    def neighbor_rows(self, index: Tensor, generator: torch.Generator) -> Tensor | None:
+        """One uniformly drawn graph neighbour of each row in ``index`` (None without a graph)."""
+        if self.neighbors is None:
+            return None
+        k = self.neighbors.shape[1]
+        pick = torch.randint(k, (len(index),), generator=generator, device=self.device)
+        return self.rows(self.neighbors[index, pick])
+
+    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[Tensor]:
+        """Index tensors of a shuffled pass over the rows (the last may be short)."""
+        order = torch.randperm(self.n_samples, generator=generator, device=self.device)
+        return iter(order.split(batch_size))
+
+
+def host_batches(X: np.ndarray | sp.spmatrix, batch_size: int) -> Iterator[tuple[int, np.ndarray]]:
+    """``(start, dense block)`` over consecutive rows; sparse blocks are densified one at a time."""
+    for start in range(0, X.shape[0], batch_size):
+        block = X[start : start + batch_size]
+        yield start, block.toarray() if sp.issparse(block) else block
+
+
+def feature_moments(
+    X: np.ndarray | sp.spmatrix, chunk_size: int = 65536
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-feature mean and variance (float64), in row chunks; sparse input stays sparse."""
+    if sp.issparse(X):
+        X = sp.csr_matrix(X, dtype=np.float64)
+        mean = np.asarray(X.mean(axis=0)).ravel()
+        mean_sq = np.asarray(X.multiply(X).mean(axis=0)).ravel()
+        return mean, np.maximum(mean_sq - mean**2, 0.0)
+    n = X.shape[0]
+    mean = sum(X[i : i + chunk_size].sum(axis=0, dtype=np.float64) for i in range(0, n, chunk_size))
+    mean = mean / n
+    sq = sum(((X[i : i + chunk_size] - mean) ** 2).sum(axis=0) for i in range(0, n, chunk_size))
+    return mean, sq / n

@@ -1,0 +1,530 @@
+"""``DDVIEmbedding``: the scikit-learn estimator (numpy in, numpy out)."""
+
+from __future__ import annotations
+
+import copy
+import math
+from numbers import Integral, Real
+from typing import ClassVar
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils import check_array, check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._build import build_model
+from ._compat import HasMethods, Interval, StrOptions, fit_context
+from ._data import DeviceRows, feature_moments, host_batches
+from ._training import TrainingPlan, train
+from .graph import neighbor_graph
+from .posteriors import POSTERIORS
+from .priors import PRIORS, is_two_d_only, make_prior
+
+__all__ = ["DDVIEmbedding"]
+
+_INFERENCE_BATCH = {"cpu": 4096, "cuda": 32768}
+# Fixed noise draws shared by all rows in ``score_samples`` (common random
+# numbers): the score of a row does not depend on the batch it is in.
+_SCORE_DRAWS = 8
+_SCORE_SEED = 0
+
+
+class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Embedding by Denoising Diffusion Variational Inference (DDVI).
+
+    Fits a latent-variable model ``p(x | z) p(z)`` whose approximate posterior
+    ``q(z | x)`` is a denoising diffusion chain in latent space (Piriyakulkij,
+    Wang and Kuleshov, 2025), trained on the Markovian ELBO plus a wake-sleep
+    regulariser. ``transform`` maps rows to the deterministic end of the chain;
+    ``inverse_transform`` decodes; ``score`` is a lower bound on the
+    log-likelihood; ``sample`` draws from the generative model.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Dimension of the embedding (the latent space).
+    prior : {"gaussian", "mixture", "pinwheel", "swiss_roll", "square"} or object, \
+            default="gaussian"
+        The prior ``p(z)``. The pinwheel, swiss roll and square are the
+        paper's 2-D shapes; ``"mixture"`` has ``n_clusters`` components. An
+        object with ``n_components``, ``log_prob(z)`` and ``sample(n, generator)``
+        works too (see :mod:`skddvi.priors` for the protocol); it is copied,
+        never modified.
+    n_clusters : int, default=None
+        Number of components of ``prior="mixture"`` (10 when None). Ignored by
+        the other priors.
+    posterior : {"diffusion", "gaussian"}, default="diffusion"
+        The variational family: the DDVI diffusion chain, or a diagonal
+        Gaussian (AEVB, the VAE baseline) with the same networks and training.
+    n_steps : int, default=10
+        Number of denoising steps ``T`` of the diffusion posterior (the paper
+        found 10 best on its clustering task).
+    hidden_dims : tuple of int, default=(256, 256)
+        Hidden widths of the encoder; the decoder mirrors them.
+    likelihood : {"auto", "gaussian", "bernoulli"}, default="auto"
+        ``p(x | z)``: Gaussian with a learned variance per feature, or Bernoulli
+        for data in ``[0, 1]``. ``"auto"`` picks Bernoulli when all of ``X``
+        lies in ``[0, 1]``, Gaussian otherwise.
+    kl_weight : float, default=0.01
+        Weight of the prior and auxiliary (KL) terms against the
+        reconstruction, which is averaged over features as in the paper's
+        code (``kl_weight = 1 / n_features`` is the plain ELBO; the paper used
+        0.003 to 0.5). ``score`` always uses the plain ELBO.
+    kl_warmup : float, default=0.1
+        Fraction of training over which the KL weight grows linearly from a
+        tenth of ``kl_weight`` to ``kl_weight``.
+    sleep : {"full", "latent", "none"}, default="full"
+        The sleep regulariser: ``"full"`` trains the x-conditioned posterior on
+        the model's dreams ``(z, x~) ~ p(z) p(x | z)``; ``"latent"`` uses a
+        chain that does not see ``x``, trained on prior samples only (cheaper,
+        looser); ``"none"`` trains on the Markovian ELBO alone. Ignored by
+        ``posterior="gaussian"``.
+    sleep_weight : float, default=0.1
+        Weight of the sleep term, relative to the KL terms.
+    n_neighbors : int, default=15
+        Size of the k-nearest-neighbour graph whose edges the model also
+        explains (see ``graph_weight``), as in UMAP.
+    min_dist : float, default=0.1
+        UMAP's ``min_dist``: sets the heavy-tailed kernel of edge
+        probabilities in the latent space.
+    graph_weight : float, default=1.0
+        Weight of the neighbour-graph likelihood. The graph is an observed
+        variable of the generative model, so the posterior respects local
+        structure; ``p(x)`` and ``score`` are unchanged by it. 0 gives the
+        paper's plain model.
+    n_epochs : int, default=None
+        Passes over the data. None chooses from the data size: about 600
+        gradient steps, between 30 and 500 epochs.
+    batch_size : int, default=1024
+        Minibatch size (capped at the number of rows). Non-edges of the graph
+        are sampled inside the minibatch, so large batches help.
+    learning_rate : float, default=3e-3
+        Initial learning rate of Adam; it decays linearly to 2% of this value.
+    device : str or torch.device, default="auto"
+        Where to train: ``"auto"`` picks CUDA when available, else the CPU.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, minibatches and noise. The same value gives
+        bitwise-identical results on the CPU; on CUDA, results agree to about
+        1e-4 (some GPU kernels are not deterministic).
+    verbose : bool, default=False
+        Show a progress bar with the current loss.
+
+    Attributes
+    ----------
+    embedding_ : ndarray of shape (n_samples, n_components)
+        Embedding of the training rows (``transform`` of them).
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during ``fit``, when ``X`` has string column names.
+    likelihood_ : str
+        The likelihood used (``"auto"`` resolved).
+    prior_ : Prior
+        The prior used (a copy when an object was passed).
+    module_ : DDVIModel
+        The fitted torch model, on the CPU.
+    device_ : torch.device
+        The device the model was trained on.
+    history_ : dict of ndarray
+        Per epoch: ``loss`` (the weighted training loss), ``reconstruction``,
+        ``prior``, ``auxiliary_kl``, ``sleep`` (batch means, in nats per row)
+        and ``kl_weight``.
+    loss_curve_ : list of float
+        Training loss at the end of each epoch.
+    n_iter_ : int
+        Number of epochs run.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : Linear embedding with a likelihood ``score``.
+    sklearn.manifold.TSNE : Neighbour embedding without ``transform``.
+
+    References
+    ----------
+    W. Piriyakulkij, Y. Wang and V. Kuleshov. Denoising Diffusion Variational
+    Inference: Diffusion Models as Expressive Variational Posteriors. AAAI 2025.
+    arXiv:2401.02739.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skddvi import DDVIEmbedding
+    >>> X, y = load_digits(return_X_y=True)
+    >>> model = DDVIEmbedding(n_epochs=5, random_state=0)
+    >>> Z = model.fit_transform(X)
+    >>> Z.shape
+    (1797, 2)
+    """
+
+    _parameter_constraints: ClassVar[dict] = {
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "prior": [StrOptions(set(PRIORS)), HasMethods(["log_prob", "sample"])],
+        "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
+        "posterior": [StrOptions(set(POSTERIORS))],
+        "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "hidden_dims": ["array-like"],
+        "likelihood": [StrOptions({"auto", "gaussian", "bernoulli"})],
+        "kl_weight": [Interval(Real, 0, None, closed="left")],
+        "kl_warmup": [Interval(Real, 0, 1, closed="both")],
+        "sleep": [StrOptions({"full", "latent", "none"})],
+        "sleep_weight": [Interval(Real, 0, None, closed="left")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "min_dist": [Interval(Real, 0, None, closed="left")],
+        "graph_weight": [Interval(Real, 0, None, closed="left")],
+        "n_epochs": [Interval(Integral, 1, None, closed="left"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "device": [str, torch.device],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        *,
+        prior="gaussian",
+        n_clusters=None,
+        posterior="diffusion",
+        n_steps=10,
+        hidden_dims=(256, 256),
+        likelihood="auto",
+        kl_weight=0.01,
+        kl_warmup=0.1,
+        sleep="full",
+        sleep_weight=0.1,
+        n_neighbors=15,
+        min_dist=0.1,
+        graph_weight=1.0,
+        n_epochs=None,
+        batch_size=1024,
+        learning_rate=3e-3,
+        device="auto",
+        random_state=None,
+        verbose=False,
+    ):
+        self.n_components = n_components
+        self.prior = prior
+        self.n_clusters = n_clusters
+        self.posterior = posterior
+        self.n_steps = n_steps
+        self.hidden_dims = hidden_dims
+        self.likelihood = likelihood
+        self.kl_weight = kl_weight
+        self.kl_warmup = kl_warmup
+        self.sleep = sleep
+        self.sleep_weight = sleep_weight
+        self.n_neighbors = n_neighbors
+        self.min_dist = min_dist
+        self.graph_weight = graph_weight
+        self.n_epochs = n_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fit
+
+    @fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the model to ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data. Sparse input is densified one minibatch at a time.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DDVIEmbedding
+            The fitted estimator.
+        """
+        self._clear_fitted()
+        try:
+            self._fit(X)
+        except BaseException:
+            self._clear_fitted()
+            raise
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Fit the model and return the embedding of ``X``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            Same as ``fit(X).transform(X)``.
+        """
+        return self.fit(X).embedding_
+
+    def _fit(self, X) -> None:
+        X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
+        hidden_dims = self._check_hidden_dims()
+        prior = self._make_prior()
+        likelihood = self._resolve_likelihood(X)
+        device = _resolve_device(self.device)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        mean, variance = feature_moments(X)
+        model = build_model(
+            n_features=X.shape[1],
+            prior=prior,
+            posterior=self.posterior,
+            n_steps=self.n_steps,
+            hidden_dims=hidden_dims,
+            likelihood=likelihood,
+            sleep=self.sleep,
+            mean=mean,
+            variance=variance,
+            seed=seed,
+            min_dist=self.min_dist if self.graph_weight > 0 else None,
+        ).to(device)
+        plan = TrainingPlan(
+            n_epochs=self._resolve_n_epochs(X.shape[0]),
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            kl_weight=self.kl_weight,
+            kl_warmup=self.kl_warmup,
+            sleep_weight=self.sleep_weight,
+            graph_weight=self.graph_weight,
+            reconstruction_weight=1.0 / X.shape[1],
+        )
+        neighbors = None
+        if self.graph_weight > 0:
+            neighbors = neighbor_graph(X, self.n_neighbors, seed)
+        generator = torch.Generator(device=device).manual_seed(seed)
+        data = DeviceRows(X, device, neighbors)
+        history = train(model, data, plan, generator, self.verbose)
+        self.device_ = device
+        self.module_ = model.cpu()
+        self.prior_ = self.module_.prior
+        self.likelihood_ = likelihood
+        self.history_ = history
+        self.loss_curve_ = history["loss"].tolist()
+        self.n_iter_ = plan.n_epochs
+        self.embedding_ = self._embed(X)
+
+    def _clear_fitted(self) -> None:
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, name)
+
+    def _check_hidden_dims(self) -> tuple[int, ...]:
+        dims = tuple(np.atleast_1d(np.asarray(self.hidden_dims)).tolist())
+        if not dims or not all(isinstance(h, int) and h >= 1 for h in dims):
+            raise ValueError(
+                "hidden_dims must be a non-empty sequence of positive ints, "
+                f"got {self.hidden_dims!r}."
+            )
+        return dims
+
+    def _make_prior(self):
+        if isinstance(self.prior, str):
+            if is_two_d_only(self.prior) and self.n_components != 2:
+                raise ValueError(
+                    f"prior={self.prior!r} is defined in 2 dimensions only, but "
+                    f"n_components={self.n_components}; use prior='gaussian' or 'mixture'."
+                )
+            return make_prior(self.prior, self.n_components, self.n_clusters)
+        prior = copy.deepcopy(self.prior)
+        dim = getattr(prior, "n_components", None)
+        if dim is None:
+            dim = int(prior.sample(2).shape[-1])
+        if dim != self.n_components:
+            raise ValueError(
+                f"The prior object is {dim}-dimensional but n_components={self.n_components}."
+            )
+        return prior
+
+    def _resolve_likelihood(self, X) -> str:
+        if self.likelihood != "auto":
+            if self.likelihood == "bernoulli" and not _in_unit_interval(X):
+                raise ValueError(
+                    "likelihood='bernoulli' needs every value of X in [0, 1]; "
+                    "use likelihood='gaussian' or rescale X."
+                )
+            return self.likelihood
+        return "bernoulli" if _in_unit_interval(X) else "gaussian"
+
+    def _resolve_n_epochs(self, n_samples: int) -> int:
+        if self.n_epochs is not None:
+            return int(self.n_epochs)
+        steps_per_epoch = math.ceil(n_samples / min(self.batch_size, n_samples))
+        return int(np.clip(math.ceil(600 / steps_per_epoch), 30, 500))
+
+    # ------------------------------------------------------------ inference
+
+    def _inference_module(self) -> tuple[torch.nn.Module, torch.device]:
+        """A float64 copy of the model on the training device, or the CPU if that is absent.
+
+        float64 makes a row's result independent of the batch it is in.
+        """
+        device = self.device_ if _device_available(self.device_) else torch.device("cpu")
+        return copy.deepcopy(self.module_).to(device=device, dtype=torch.float64), device
+
+    def _map_rows(self, X, fn, out_dim: int, dtype) -> np.ndarray:
+        """Apply ``fn(module, rows)`` to consecutive blocks of ``X``."""
+        module, device = self._inference_module()
+        out = np.empty((X.shape[0], out_dim), dtype=dtype)
+        batch = _INFERENCE_BATCH.get(device.type, 4096)
+        with torch.no_grad():
+            for start, block in host_batches(X, batch):
+                rows = torch.tensor(np.ascontiguousarray(block), dtype=torch.float64, device=device)
+                result = fn(module, rows)
+                out[start : start + len(block)] = result.reshape(len(block), -1).cpu().numpy()
+        return out
+
+    def _embed(self, X) -> np.ndarray:
+        return self._map_rows(X, lambda m, x: m.embed(x), self.n_components, X.dtype)
+
+    def transform(self, X):
+        """Embed ``X``: the deterministic end of the posterior's denoising chain.
+
+        Each row maps to the same point whatever batch it is in: ``y_T`` is the
+        encoder mean and each reverse step takes its mean (no noise).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            Same floating dtype as ``X`` (float32 or float64).
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32])
+        return self._embed(X)
+
+    def inverse_transform(self, X):
+        """Decode embeddings to the data space (the decoder mean ``E[x | z]``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Points of the latent space.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        Z = check_array(X, dtype=[np.float64, np.float32])
+        if Z.shape[1] != self.n_components:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but inverse_transform expects "
+                f"n_components={self.n_components}."
+            )
+        return self._map_rows(Z, lambda m, z: m.decode(z), self.n_features_in_, Z.dtype)
+
+    def score_samples(self, X):
+        """Evidence lower bound of each row, in nats.
+
+        The Markovian ELBO with KL weight 1 (whatever ``kl_weight`` trained
+        with), so it bounds ``log p(x)`` of the fitted model. It is averaged
+        over 8 fixed noise draws shared by all rows, so it is deterministic.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        elbo : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32])
+        gen = torch.Generator().manual_seed(_SCORE_SEED)
+        noise = torch.randn(_SCORE_DRAWS, self.module_.posterior.noise_dim, generator=gen)
+
+        def elbo(module, rows):
+            return module.elbo(rows, noise.to(rows.device, rows.dtype))
+
+        return self._map_rows(X, elbo, 1, np.float64).ravel()
+
+    def score(self, X, y=None):
+        """Mean ELBO of the rows of ``X`` (higher is better), for model selection.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw ``z ~ p(z)`` and then ``x ~ p(x | z)``.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        random_state : int, RandomState instance or None, default=None
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
+        seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
+        module, device = self._inference_module()
+        gen = torch.Generator(device=device).manual_seed(seed)
+        with torch.no_grad():
+            x, _ = module.sample(int(n_samples), gen)
+        return x.cpu().numpy()
+
+    @property
+    def _n_features_out(self) -> int:
+        return self.embedding_.shape[1]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _in_unit_interval(X) -> bool:
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
+        return True
+    return bool(values.min() >= 0.0 and values.max() <= 1.0)
+
+
+def _resolve_device(device) -> torch.device:
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a valid torch device.") from exc
+    if not _device_available(resolved):
+        raise ValueError(f"device={device!r} is not available on this machine.")
+    return resolved
+
+
+def _device_available(device: torch.device) -> bool:
+    if device.type == "cpu":
+        return True
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            return False
+        return device.index is None or device.index < torch.cuda.device_count()
+    if device.type == "mps":
+        return torch.backends.mps.is_available()
+    return False

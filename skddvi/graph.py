@@ -1,0 +1,146 @@
+"""The neighbour graph as observed data: a latent-space network model.
+
+Besides the rows ``x_i``, the model can explain the k-nearest-neighbour graph
+``G`` of the training data: each edge ``(i, j)`` is an observed Bernoulli
+variable with
+
+    p(e_ij = 1 | z_i, z_j) = 1 / (1 + a (||z_i - z_j|| / scale)^(2 b))
+
+the heavy-tailed kernel of UMAP (``a``, ``b`` fitted from ``min_dist`` as UMAP
+does). Non-edges are estimated by negative sampling. Because ``p(G | z)`` is a
+normalised distribution of ``G`` given ``z``, integrating ``G`` out leaves
+``p(x) = int p(x | z) p(z) dz`` unchanged: the graph only changes how the
+posterior is fitted (to ``p(z | x, G)``), and the ELBO of ``x`` alone stays a
+valid bound of the fitted model.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import Tensor, nn
+from torch.nn.functional import softplus
+
+__all__ = ["EdgeModel", "edge_log_likelihood", "kernel_params", "neighbor_graph"]
+
+# Above this many rows, approximate neighbours from pynndescent when installed.
+_EXACT_LIMIT = 20_000
+
+
+def kernel_params(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
+    """``(a, b)`` of the edge kernel, fitted as UMAP does.
+
+    The curve ``1 / (1 + a x^(2b))`` is fitted by least squares to 1 below
+    ``min_dist`` and ``exp(-(x - min_dist) / spread)`` above it.
+    """
+    from scipy.optimize import curve_fit
+
+    x = np.linspace(0, 3 * spread, 300)
+    target = np.where(x < min_dist, 1.0, np.exp(-(x - min_dist) / spread))
+    (a, b), _ = curve_fit(lambda d, a, b: 1.0 / (1.0 + a * d ** (2 * b)), x, target)
+    return float(a), float(b)
+
+
+def neighbor_graph(X, n_neighbors: int, random_state: int | None = None) -> np.ndarray:
+    """Indices of the ``n_neighbors`` nearest other rows of each row (Euclidean).
+
+    Exact (scikit-learn) up to 20,000 rows, or beyond when pynndescent is not
+    installed; approximate (pynndescent's NN-descent, as UMAP uses) above.
+
+    Returns
+    -------
+    indices : ndarray of shape (n_samples, min(n_neighbors, n_samples - 1)), int64
+    """
+    n = X.shape[0]
+    k = min(n_neighbors, n - 1)
+    if k < 1:
+        return np.empty((n, 0), dtype=np.int64)
+    if n > _EXACT_LIMIT:
+        try:
+            from pynndescent import NNDescent
+        except ImportError:
+            pass
+        else:
+            index = NNDescent(X, n_neighbors=k + 1, random_state=random_state, n_jobs=-1)
+            indices, _ = index.neighbor_graph
+            return _drop_self(indices, k)
+    from sklearn.neighbors import NearestNeighbors
+
+    X = X.tocsr() if sp.issparse(X) else X
+    indices = NearestNeighbors(n_neighbors=k + 1, n_jobs=-1).fit(X).kneighbors(X)[1]
+    return _drop_self(indices, k)
+
+
+def _drop_self(indices: np.ndarray, k: int) -> np.ndarray:
+    """Remove each row's own index (duplicates may put it anywhere) and keep ``k``."""
+    rows = np.arange(len(indices))[:, None]
+    not_self = indices != rows
+    # Stable: keeps the neighbours in order of distance.
+    order = np.argsort(~not_self, axis=1, kind="stable")
+    return np.take_along_axis(indices, order, axis=1)[:, :k].astype(np.int64)
+
+
+def edge_log_likelihood(
+    z: Tensor, z_neighbor: Tensor, z_negative: Tensor, a: float, b: float, scale: float
+) -> Tensor:
+    """``log p(e = 1)`` of each row's edge plus ``log p(e = 0)`` of its non-edges.
+
+    Parameters
+    ----------
+    z : Tensor of shape (N, d)
+    z_neighbor : Tensor of shape (N, d)
+        Latent of one neighbour of each row.
+    z_negative : Tensor of shape (N, m, d)
+        Latents of ``m`` sampled non-neighbours of each row.
+    a, b, scale : float
+        Kernel parameters.
+
+    Returns
+    -------
+    Tensor of shape (N,)
+    """
+    logit_pos = _log_odds_far(z, z_neighbor, a, b, scale)
+    logit_neg = _log_odds_far(z.unsqueeze(1), z_negative, a, b, scale)
+    return -softplus(logit_pos) - softplus(-logit_neg).sum(-1)
+
+
+def _log_odds_far(u: Tensor, v: Tensor, a: float, b: float, scale: float) -> Tensor:
+    """``log(a d^(2b))``: the log-odds of *no* edge at scaled distance ``d``."""
+    sq = ((u - v) ** 2).sum(-1) / scale**2
+    return np.log(a) + b * torch.log(sq + _EPS)
+
+
+# Floor of squared scaled distances (UMAP uses the same 0.001 in its gradients):
+# bounds the repulsion between points that sit on top of each other.
+_EPS = 1e-3
+
+
+class EdgeModel(nn.Module):
+    """``p(G | z)``: the edge kernel with negative sampling inside a minibatch.
+
+    Parameters
+    ----------
+    min_dist : float
+        UMAP's ``min_dist``, which sets the kernel's ``a`` and ``b``.
+    scale : float
+        Latent distance that counts as 1 in the kernel.
+    n_negatives : int
+        Non-edges sampled per row, among the other latents of the batch.
+    """
+
+    def __init__(self, min_dist: float, scale: float, n_negatives: int) -> None:
+        super().__init__()
+        self.a, self.b = kernel_params(min_dist)
+        self.scale = scale
+        self.n_negatives = n_negatives
+
+    def log_likelihood(
+        self, z: Tensor, z_neighbor: Tensor, generator: torch.Generator | None
+    ) -> Tensor:
+        """Per-row edge log-likelihood; non-edges drawn from ``z`` and ``z_neighbor``."""
+        pool = torch.cat([z, z_neighbor])
+        pick = torch.randint(
+            len(pool), (len(z), self.n_negatives), generator=generator, device=z.device
+        )
+        return edge_log_likelihood(z, z_neighbor, pool[pick], self.a, self.b, self.scale)

@@ -1,0 +1,163 @@
+"""The torch latent-variable model: encoder -> posterior -> decoder, plus prior.
+
+:class:`DDVIModel` knows nothing of numpy or scikit-learn. It computes the
+named loss terms of a minibatch (:class:`~skddvi.objectives.LossTerms`), the
+per-row ELBO, the deterministic embedding, decodings and samples.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from .graph import EdgeModel
+from .likelihoods import Likelihood
+from .objectives import LossTerms, LossWeights
+from .posteriors import Posterior
+from .priors import Prior
+
+__all__ = ["DDVIModel"]
+
+# Dreams per step for the sleep term: a regulariser needs no more than this
+# many draws per step, and each costs a decoder and an encoder pass.
+_N_DREAMS = 256
+
+
+class DDVIModel(nn.Module):
+    """``p_theta(x | z) p(z)`` with the approximate posterior ``q_phi(z | x)``.
+
+    Parameters
+    ----------
+    encoder : nn.Module
+        Maps model-space rows ``(N, p)`` to features ``(N, H)``.
+    posterior : Posterior
+        Reads the features; see :mod:`skddvi.posteriors`.
+    decoder : nn.Module
+        Maps latents ``(N, d)`` to the likelihood's parameters ``(N, p)``.
+    likelihood : Likelihood
+    prior : Prior
+    center : Tensor of shape (p,)
+        Training mean of each feature.
+    scale : float
+        Common scale of the model space (see :mod:`skddvi.likelihoods`).
+    sleep : {"full", "latent", "none"}
+        Which sleep term to train with.
+    graph : EdgeModel or None
+        Likelihood of the neighbour graph; None for the paper's plain model.
+    """
+
+    center: Tensor
+    scale: Tensor
+
+    def __init__(
+        self,
+        encoder: nn.Module,
+        posterior: Posterior,
+        decoder: nn.Module,
+        likelihood: Likelihood,
+        prior: Prior,
+        center: Tensor,
+        scale: float,
+        sleep: str,
+        graph: EdgeModel | None = None,
+    ) -> None:
+        super().__init__()
+        self.graph = graph
+        self.encoder = encoder
+        self.posterior = posterior
+        self.decoder = decoder
+        self.likelihood = likelihood
+        self.prior = prior
+        self.sleep = sleep
+        self.register_buffer("center", center.float())
+        self.register_buffer("scale", torch.tensor(float(scale)))
+
+    def features(self, x: Tensor) -> Tensor:
+        """Encoder features of raw rows ``x`` ``(N, p)``."""
+        return self.encoder((x - self.center) / self.scale)
+
+    def elbo_parts(self, x: Tensor, noise: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """Per-row ``log p(x | z)``, ``log p(z)`` and ``log_ratio`` for one draw.
+
+        ``noise`` has shape ``(N, posterior.noise_dim)``, or ``(1, noise_dim)`` to
+        give every row the same draw.
+        """
+        z, log_ratio = self.posterior.rsample(self.features(x), noise.expand(x.shape[0], -1))
+        log_lik = self.likelihood.log_prob(x, self.decoder(z))
+        return log_lik, self.prior.log_prob(z), log_ratio
+
+    def loss_terms(
+        self,
+        x: Tensor,
+        x_neighbor: Tensor | None,
+        weights: LossWeights,
+        generator: torch.Generator | None,
+    ) -> LossTerms:
+        """Named loss terms of a minibatch (see :mod:`skddvi.objectives`).
+
+        ``x_neighbor`` holds one graph neighbour of each row of ``x``; None (or
+        a model without ``graph``) leaves out the graph term.
+        """
+        noise = self._noise(x, generator)
+        z, log_ratio = self.posterior.rsample(self.features(x), noise)
+        log_lik = self.likelihood.log_prob(x, self.decoder(z))
+        reconstruction = -log_lik.mean()
+        prior, aux = -self.prior.log_prob(z).mean(), log_ratio.mean()
+        graph = self._graph(z, x_neighbor, generator)
+        sleep = self._sleep(min(x.shape[0], _N_DREAMS), generator)
+        loss = (
+            weights.reconstruction * reconstruction
+            + weights.kl * (prior + aux + weights.sleep * sleep)
+            + weights.graph * graph
+        )
+        return LossTerms(loss, reconstruction, prior, aux, sleep, graph)
+
+    def _noise(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
+        shape = (x.shape[0], self.posterior.noise_dim)
+        return torch.randn(shape, generator=generator, device=x.device, dtype=x.dtype)
+
+    def _graph(
+        self, z: Tensor, x_neighbor: Tensor | None, generator: torch.Generator | None
+    ) -> Tensor:
+        if self.graph is None or x_neighbor is None:
+            return z.new_zeros(())
+        h = self.features(x_neighbor)
+        z_neighbor, _ = self.posterior.rsample(h, self._noise(x_neighbor, generator))
+        return -self.graph.log_likelihood(z, z_neighbor, generator).mean()
+
+    def _sleep(self, n: int, generator: torch.Generator | None) -> Tensor:
+        zero = self.center.new_zeros(())
+        if self.sleep == "none":
+            return zero
+        with torch.no_grad():
+            z = self.prior.sample(n, generator=generator).to(self.center.dtype)
+            dreams = None
+            if self.posterior.uses_dreams and self.sleep == "full":
+                dreams = self.likelihood.mean(self.decoder(z))
+        h_dream = None if dreams is None else self.features(dreams)
+        loss = self.posterior.sleep_loss(z, h_dream, generator)
+        return zero if loss is None else loss.mean()
+
+    def elbo(self, x: Tensor, noise: Tensor) -> Tensor:
+        """Per-row ELBO (KL weight 1), averaged over the draws in ``noise``.
+
+        ``noise`` has shape ``(S, noise_dim)``: draw ``s`` is shared by all rows.
+        """
+        total = x.new_zeros(x.shape[0])
+        for draw in noise:
+            log_lik, log_prior, log_ratio = self.elbo_parts(x, draw[None])
+            total = total + log_lik + log_prior - log_ratio
+        return total / noise.shape[0]
+
+    def embed(self, x: Tensor) -> Tensor:
+        """Deterministic embedding of raw rows ``x``."""
+        return self.posterior.embed(self.features(x))
+
+    def decode(self, z: Tensor) -> Tensor:
+        """Decoder mean ``E[x | z]`` in original units."""
+        return self.likelihood.mean(self.decoder(z))
+
+    def sample(self, n: int, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
+        """Draw ``z ~ p(z)`` and ``x ~ p(x | z)``; returns ``(x, z)``."""
+        z = self.prior.sample(n, generator=generator).to(self.center.dtype)
+        return self.likelihood.sample(self.decoder(z), generator), z

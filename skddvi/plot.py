@@ -1,0 +1,68 @@
+"""Optional matplotlib helpers (``pip install skddvi[plot]``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["plot_embedding"]
+
+
+def plot_embedding(embedding, labels=None, *, ax=None, title=None, point_size=None):
+    """Scatter a 2-D embedding, coloured by ``labels``.
+
+    Parameters
+    ----------
+    embedding : array-like of shape (n_samples, 2)
+    labels : array-like of shape (n_samples,), default=None
+        Categories to colour by (any hashable values), with a legend when
+        there are at most 20 of them.
+    ax : matplotlib Axes, default=None
+        Axes to draw on; a new figure when None.
+    title : str, default=None
+    point_size : float, default=None
+        Marker size; chosen from the number of points when None.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+    """
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("plot_embedding needs matplotlib: pip install 'skddvi[plot]'") from exc
+    embedding = np.asarray(embedding)
+    if embedding.ndim != 2 or embedding.shape[1] != 2:
+        raise ValueError(f"embedding must have shape (n_samples, 2), got {embedding.shape}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 6))
+    size = point_size if point_size is not None else float(np.clip(3e4 / len(embedding), 0.5, 20))
+    if labels is None:
+        ax.scatter(embedding[:, 0], embedding[:, 1], s=size, linewidths=0)
+    else:
+        labels = np.asarray(labels)
+        classes = np.unique(labels)
+        cmap = plt.get_cmap("tab10" if len(classes) <= 10 else "tab20")
+        for k, label in enumerate(classes):
+            mask = labels == label
+            ax.scatter(
+                embedding[mask, 0],
+                embedding[mask, 1],
+                s=size,
+                linewidths=0,
+                color=cmap(k % cmap.N),
+                label=str(label),
+            )
+        if len(classes) <= 20:
+            ax.legend(
+                markerscale=max(1.0, 12 / size) ** 0.5,
+                fontsize="small",
+                frameon=False,
+                loc="center left",
+                bbox_to_anchor=(1.0, 0.5),
+            )
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_aspect("equal", adjustable="datalim")
+    if title:
+        ax.set_title(title)
+    return ax

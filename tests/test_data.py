@@ -1,0 +1,180 @@
+"""Tests of the data movement helpers (CPU only)."""
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+
+from skddvi._data import DeviceRows, feature_moments, host_batches
+
+CPU = torch.device("cpu")
+
+
+def _sparse(n=40, p=15, density=0.2, seed=0):
+    X = sp.random(n, p, density=density, random_state=seed, format="csr", dtype=np.float64)
+    X = X.tolil()
+    X[[2, 7, 30], :] = 0.0  # rows without any nonzero
+    X = X.tocsr()
+    X.eliminate_zeros()
+    assert X.has_canonical_format
+    return X
+
+
+def _index(n, size=60, seed=1):
+    return torch.as_tensor(np.random.default_rng(seed).integers(0, n, size=size))
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_device_rows_sparse_rows_equal_dense_rows(fmt):
+    X = _sparse()
+    assert X[[2, 7, 30]].nnz == 0
+    rows = DeviceRows(X.asformat(fmt), CPU)
+    index = torch.cat([_index(40), torch.tensor([2, 7, 30, 7, 0, 39])])
+    got = rows.rows(index)
+    assert got.dtype == torch.float32
+    assert got.shape == (len(index), 15)
+    expected = X.toarray().astype(np.float32)[index.numpy()]
+    np.testing.assert_array_equal(got.numpy(), expected)
+
+
+def test_device_rows_sparse_only_empty_rows_and_empty_index():
+    X = _sparse()
+    rows = DeviceRows(X, CPU)
+    np.testing.assert_array_equal(rows.rows(torch.tensor([2, 30])).numpy(), np.zeros((2, 15)))
+    assert rows.rows(torch.tensor([], dtype=torch.long)).shape == (0, 15)
+
+
+def test_device_rows_dense_rows():
+    X = np.random.default_rng(2).normal(size=(30, 4))
+    rows = DeviceRows(X, CPU)
+    assert (rows.n_samples, rows.n_features) == (30, 4)
+    index = _index(30, 45)
+    np.testing.assert_array_equal(rows.rows(index).numpy(), X.astype(np.float32)[index.numpy()])
+
+
+def test_device_rows_shape_attributes_for_sparse():
+    rows = DeviceRows(_sparse(), CPU)
+    assert (rows.n_samples, rows.n_features) == (40, 15)
+
+
+def test_device_rows_sums_duplicate_sparse_entries():
+    data, indices, indptr = np.array([1.0, 2.0, 3.0]), np.array([0, 0, 1]), np.array([0, 3, 3])
+    X = sp.csr_matrix((data, indices, indptr), shape=(2, 3))
+    assert not X.has_canonical_format
+    got = DeviceRows(X, CPU).rows(torch.tensor([0, 1]))
+    np.testing.assert_array_equal(got.numpy(), X.toarray())  # [[3, 3, 0], [0, 0, 0]]
+
+
+def test_neighbor_rows_returns_one_of_the_neighbours():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(25, 3))
+    neighbors = np.stack(
+        [rng.choice(np.delete(np.arange(25), i), 4, replace=False) for i in range(25)]
+    )
+    rows = DeviceRows(X, CPU, neighbors)
+    index = torch.arange(25).repeat(80)
+    got = rows.neighbor_rows(index, torch.Generator().manual_seed(0)).numpy()
+    X32 = X.astype(np.float32)
+    position = np.zeros(len(index), dtype=int)
+    for n, (i, row) in enumerate(zip(index.tolist(), got)):
+        match = [k for k, j in enumerate(neighbors[i]) if np.array_equal(X32[j], row)]
+        assert len(match) == 1
+        position[n] = match[0]
+    # the neighbour is drawn uniformly among the four
+    np.testing.assert_allclose(np.bincount(position, minlength=4) / len(index), 0.25, atol=0.03)
+
+
+def test_neighbor_rows_with_sparse_data():
+    X = _sparse()
+    neighbors = np.tile(np.array([[0, 1]]), (40, 1))
+    rows = DeviceRows(X, CPU, neighbors)
+    got = rows.neighbor_rows(torch.arange(40), torch.Generator().manual_seed(0)).numpy()
+    dense = X.toarray().astype(np.float32)
+    for row in got:
+        assert np.array_equal(row, dense[0]) or np.array_equal(row, dense[1])
+
+
+@pytest.mark.parametrize("neighbors", [None, np.empty((10, 0), dtype=np.int64)])
+def test_neighbor_rows_without_graph_is_none(neighbors):
+    rows = DeviceRows(np.ones((10, 2)), CPU, neighbors)
+    assert rows.neighbors is None
+    assert rows.neighbor_rows(torch.arange(3), torch.Generator()) is None
+
+
+@pytest.mark.parametrize(("n", "batch_size"), [(10, 3), (12, 4), (5, 8), (1, 1)])
+def test_batches_cover_every_row_exactly_once(n, batch_size):
+    rows = DeviceRows(np.zeros((n, 2)), CPU)
+    batches = list(rows.batches(batch_size, torch.Generator().manual_seed(0)))
+    assert len(batches) == math.ceil(n / batch_size)
+    assert all(len(b) == batch_size for b in batches[:-1])
+    assert 1 <= len(batches[-1]) <= batch_size
+    np.testing.assert_array_equal(np.sort(torch.cat(batches).numpy()), np.arange(n))
+
+
+def test_batches_are_shuffled_and_reproducible():
+    rows = DeviceRows(np.zeros((50, 2)), CPU)
+    a = torch.cat(list(rows.batches(16, torch.Generator().manual_seed(1))))
+    b = torch.cat(list(rows.batches(16, torch.Generator().manual_seed(1))))
+    c = torch.cat(list(rows.batches(16, torch.Generator().manual_seed(2))))
+    assert torch.equal(a, b)
+    assert not torch.equal(a, c)
+    assert not torch.equal(a, torch.arange(50))
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 40, 100])
+def test_host_batches_dense(batch_size):
+    X = np.random.default_rng(4).normal(size=(40, 3))
+    blocks = list(host_batches(X, batch_size))
+    assert [start for start, _ in blocks] == list(range(0, 40, batch_size))
+    np.testing.assert_array_equal(np.vstack([b for _, b in blocks]), X)
+
+
+@pytest.mark.parametrize("batch_size", [6, 40])
+def test_host_batches_densify_sparse_blocks(batch_size):
+    X = _sparse()
+    blocks = list(host_batches(X, batch_size))
+    assert [start for start, _ in blocks] == list(range(0, 40, batch_size))
+    for start, block in blocks:
+        assert isinstance(block, np.ndarray)
+        np.testing.assert_array_equal(block, X[start : start + batch_size].toarray())
+    np.testing.assert_array_equal(np.vstack([b for _, b in blocks]), X.toarray())
+
+
+@pytest.mark.parametrize("chunk_size", [1, 7, 50, 65536])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_feature_moments_dense(chunk_size, dtype):
+    X = (np.random.default_rng(5).normal(size=(50, 4)) * [1, 10, 0.1, 3] + [0, 5, -2, 100]).astype(
+        dtype
+    )
+    mean, var = feature_moments(X, chunk_size=chunk_size)
+    assert mean.dtype == np.float64 and var.dtype == np.float64
+    assert mean.shape == (4,) and var.shape == (4,)
+    reference = X.astype(np.float64)
+    np.testing.assert_allclose(mean, reference.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(var, reference.var(0), rtol=1e-10)
+
+
+def test_feature_moments_dense_large_offset_is_accurate():
+    X = 1e6 + np.random.default_rng(6).normal(size=(1000, 2))
+    _, var = feature_moments(X, chunk_size=64)
+    np.testing.assert_allclose(var, X.var(0), rtol=1e-8)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_feature_moments_sparse(fmt):
+    X = _sparse()
+    mean, var = feature_moments(X.asformat(fmt))
+    dense = X.toarray()
+    np.testing.assert_allclose(mean, dense.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(var, dense.var(0), rtol=1e-9, atol=1e-15)
+    assert np.all(var >= 0)
+
+
+def test_feature_moments_constant_feature_has_zero_variance():
+    X = np.column_stack([np.full(20, 3.0), np.arange(20.0)])
+    _, var = feature_moments(X, chunk_size=3)
+    assert var[0] == 0.0
+    _, var_sparse = feature_moments(sp.csr_matrix(X))
+    assert var_sparse[0] == pytest.approx(0.0, abs=1e-12)

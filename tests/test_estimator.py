@@ -1,0 +1,382 @@
+"""Behaviour of DDVIEmbedding as a scikit-learn transformer."""
+
+import io
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.base import clone
+from sklearn.datasets import load_digits
+from sklearn.exceptions import NotFittedError
+
+from skddvi import DDVIEmbedding
+from skddvi.priors import GaussianPrior
+
+FAST = dict(n_epochs=3, hidden_dims=(32,), n_steps=3, batch_size=128, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:400], y[:400]
+
+
+@pytest.fixture(scope="module")
+def fitted(digits):
+    return DDVIEmbedding(**FAST).fit(digits[0])
+
+
+def test_fit_returns_self_and_sets_attributes(digits):
+    X, _ = digits
+    model = DDVIEmbedding(**FAST)
+    assert model.fit(X) is model
+    assert model.embedding_.shape == (len(X), 2)
+    assert model.n_features_in_ == X.shape[1]
+    assert model.n_iter_ == 3
+    assert len(model.loss_curve_) == 3
+    assert set(model.history_) == {
+        "loss",
+        "reconstruction",
+        "prior",
+        "auxiliary_kl",
+        "sleep",
+        "graph",
+        "kl_weight",
+    }
+    assert all(len(v) == 3 for v in model.history_.values())
+    assert model.likelihood_ == "gaussian"  # digits range over 0..16
+    assert model.device_ == torch.device("cpu")
+    assert isinstance(model.prior_, GaussianPrior)
+
+
+def test_fit_transform_equals_fit_then_transform(digits, fitted):
+    X, _ = digits
+    Z = DDVIEmbedding(**FAST).fit_transform(X)
+    np.testing.assert_array_equal(Z, fitted.transform(X))
+    np.testing.assert_array_equal(fitted.embedding_, fitted.transform(X))
+
+
+def test_same_random_state_is_bitwise_reproducible(digits, fitted):
+    X, _ = digits
+    again = DDVIEmbedding(**FAST).fit(X)
+    np.testing.assert_array_equal(again.embedding_, fitted.embedding_)
+    np.testing.assert_array_equal(again.history_["loss"], fitted.history_["loss"])
+
+
+def test_different_random_state_differs(digits, fitted):
+    X, _ = digits
+    other = DDVIEmbedding(**{**FAST, "random_state": 1}).fit(X)
+    assert not np.allclose(other.embedding_, fitted.embedding_)
+
+
+def test_fit_leaves_global_torch_rng_alone(digits):
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    DDVIEmbedding(**FAST).fit(digits[0][:100])
+    np.testing.assert_array_equal(torch.rand(3).numpy(), expected.numpy())
+
+
+def test_transform_is_deterministic_and_batch_invariant(digits, fitted):
+    X, _ = digits
+    full = fitted.transform(X)
+    np.testing.assert_array_equal(full, fitted.transform(X))
+    one_by_one = np.vstack([fitted.transform(X[i : i + 1]) for i in range(20)])
+    np.testing.assert_allclose(one_by_one, full[:20], rtol=0, atol=1e-12)
+    order = np.random.default_rng(0).permutation(len(X))
+    np.testing.assert_allclose(fitted.transform(X[order]), full[order], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_preserved(digits, fitted, dtype):
+    X, _ = digits
+    assert fitted.transform(X.astype(dtype)).dtype == dtype
+    model = DDVIEmbedding(**FAST).fit(X.astype(dtype))
+    assert model.embedding_.dtype == dtype
+    Z = np.zeros((2, 2), dtype=dtype)
+    assert fitted.inverse_transform(Z).dtype == dtype
+
+
+def test_inverse_transform_and_sample(digits, fitted):
+    X, _ = digits
+    trained = DDVIEmbedding(**{**FAST, "n_epochs": 40}).fit(X)
+    X_back = trained.inverse_transform(trained.transform(X))
+    assert X_back.shape == X.shape
+    # Decoding the embedding explains much of the data's variance.
+    assert np.mean((X_back - X) ** 2) < 0.85 * np.mean((X - X.mean(0)) ** 2)
+    with pytest.raises(ValueError, match="n_components=2"):
+        fitted.inverse_transform(np.zeros((3, 5)))
+    draws = fitted.sample(7, random_state=0)
+    assert draws.shape == (7, X.shape[1])
+    np.testing.assert_array_equal(draws, fitted.sample(7, random_state=0))
+    assert not np.array_equal(draws, fitted.sample(7, random_state=1))
+    with pytest.raises(ValueError, match="n_samples"):
+        fitted.sample(0)
+
+
+def test_score_samples_is_deterministic_per_row(digits, fitted):
+    X, _ = digits
+    scores = fitted.score_samples(X[:50])
+    assert scores.shape == (50,)
+    assert np.all(np.isfinite(scores))
+    np.testing.assert_allclose(fitted.score_samples(X[:50][::-1]), scores[::-1], atol=1e-9)
+    np.testing.assert_allclose(fitted.score_samples(X[:5]), scores[:5], atol=1e-9)
+    assert fitted.score(X[:50]) == pytest.approx(scores.mean())
+
+
+def test_score_rises_with_training(digits):
+    X, _ = digits
+    settings = {**FAST, "n_epochs": 1}
+    short = DDVIEmbedding(**settings).fit(X).score(X)
+    long = DDVIEmbedding(**{**settings, "n_epochs": 40}).fit(X).score(X)
+    assert long > short + 5.0
+
+
+def test_score_is_the_elbo_with_kl_weight_one(digits):
+    """score_samples uses the KL terms at full weight, whatever kl_weight trained with."""
+    from skddvi.estimator import _SCORE_DRAWS, _SCORE_SEED
+
+    X, _ = digits
+    model = DDVIEmbedding(**{**FAST, "kl_weight": 1e-4}).fit(X)
+    module = model.module_.double()
+    noise = torch.randn(
+        _SCORE_DRAWS,
+        module.posterior.noise_dim,
+        generator=torch.Generator().manual_seed(_SCORE_SEED),
+    ).double()
+    x = torch.as_tensor(X[:10])
+    with torch.no_grad():
+        parts = [module.elbo_parts(x, draw[None]) for draw in noise]
+    elbo = np.mean([(lik + prior - ratio).numpy() for lik, prior, ratio in parts], axis=0)
+    np.testing.assert_allclose(model.score_samples(X[:10]), elbo, rtol=1e-10)
+    kl = np.mean([(ratio - prior).numpy() for _, prior, ratio in parts], axis=0)
+    assert np.all(kl > 1.0)  # the KL part is large and enters at weight 1
+
+
+def test_bernoulli_is_picked_for_unit_interval_data(digits):
+    X, _ = digits
+    model = DDVIEmbedding(**FAST).fit(X / 16.0)
+    assert model.likelihood_ == "bernoulli"
+    with pytest.raises(ValueError, match="bernoulli"):
+        DDVIEmbedding(**{**FAST, "likelihood": "bernoulli"}).fit(X)
+
+
+def test_sparse_input_matches_dense_without_graph(digits):
+    X, _ = digits
+    settings = {**FAST, "graph_weight": 0.0}
+    dense = DDVIEmbedding(**settings).fit(X)
+    sparse = DDVIEmbedding(**settings).fit(sp.csr_matrix(X))
+    np.testing.assert_allclose(sparse.embedding_, dense.embedding_, atol=1e-10)
+    np.testing.assert_allclose(dense.transform(sp.csc_matrix(X)), dense.embedding_, atol=1e-12)
+    np.testing.assert_allclose(
+        dense.score_samples(sp.csr_matrix(X[:5])), dense.score_samples(X[:5])
+    )
+
+
+def test_pickle_and_joblib_round_trips(digits, fitted, tmp_path):
+    X, _ = digits
+    expected = fitted.transform(X)
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(restored.transform(X), expected)
+    path = tmp_path / "model.joblib"
+    joblib.dump(fitted, path)
+    np.testing.assert_array_equal(joblib.load(path).transform(X), expected)
+
+
+def test_pickle_does_not_contain_training_data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 20)) + 1e3 * np.arange(20)  # distinctive values
+    model = DDVIEmbedding(**FAST).fit(X)
+    blob = pickle.dumps(model)
+    assert X[7].astype(np.float32).tobytes() not in blob
+    assert X[7].tobytes() not in blob
+    assert len(blob) < X.nbytes + 400_000  # weights only, no copy of X
+
+
+def test_model_fitted_on_cuda_transforms_on_cpu_only_machine(digits, fitted):
+    """A pickle holds CPU tensors; a device that is absent falls back to the CPU."""
+    X, _ = digits
+    buffer = io.BytesIO()
+    pickle.dump(fitted, buffer)
+    restored = pickle.loads(buffer.getvalue())
+    restored.device_ = torch.device("cuda", 7)  # as if fitted on a GPU we do not have
+    np.testing.assert_array_equal(restored.transform(X), fitted.transform(X))
+    assert all(t.device.type == "cpu" for t in restored.module_.state_dict().values())
+
+
+def test_pandas_output_and_feature_names(digits):
+    pd = pytest.importorskip("pandas")
+    X, _ = digits
+    frame = pd.DataFrame(X[:200], columns=[f"pixel{i}" for i in range(X.shape[1])])
+    model = DDVIEmbedding(**FAST).set_output(transform="pandas").fit(frame)
+    out = model.transform(frame)
+    assert list(out.columns) == ["ddviembedding0", "ddviembedding1"]
+    assert list(model.feature_names_in_) == list(frame.columns)
+    np.testing.assert_array_equal(model.get_feature_names_out(), out.columns)
+
+
+def test_unfitted_raises(digits):
+    X, _ = digits
+    model = DDVIEmbedding()
+    for method in (model.transform, model.score_samples, model.inverse_transform):
+        with pytest.raises(NotFittedError):
+            method(X[:2])
+    with pytest.raises(NotFittedError):
+        model.sample(2)
+    with pytest.raises(NotFittedError):
+        model.get_feature_names_out()
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (np.full((5, 64), np.nan), "NaN"),
+        (np.full((5, 64), np.inf), "infinity"),
+        (np.zeros((0, 64)), "0 sample"),
+        (np.zeros(64), "Expected 2D array"),
+        (np.zeros((5, 64), dtype=complex), "Complex data not supported"),
+        (np.full((5, 64), "a", dtype=object), "could not convert"),
+    ],
+)
+def test_bad_input_raises_clear_value_error(fitted, bad, message):
+    with pytest.raises(ValueError, match=message):
+        DDVIEmbedding(**FAST).fit(bad)
+    with pytest.raises(ValueError, match=message):
+        fitted.transform(bad)
+
+
+def test_wrong_number_of_features_at_transform(fitted):
+    with pytest.raises(ValueError, match="X has 10 features, but DDVIEmbedding is expecting 64"):
+        fitted.transform(np.zeros((3, 10)))
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"n_components": 0}, "n_components"),
+        ({"prior": "banana"}, "prior"),
+        ({"posterior": "banana"}, "posterior"),
+        ({"kl_weight": -1.0}, "kl_weight"),
+        ({"sleep_weight": -1.0}, "sleep_weight"),
+        ({"graph_weight": -1.0}, "graph_weight"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+        ({"sleep": "banana"}, "sleep"),
+        ({"n_epochs": 0}, "n_epochs"),
+        ({"hidden_dims": (16, 0)}, "hidden_dims"),
+        ({"hidden_dims": ()}, "hidden_dims"),
+        ({"device": "banana"}, "device"),
+        ({"prior": "pinwheel", "n_components": 3}, "pinwheel.*n_components=3"),
+        ({"prior": "square", "n_components": 1}, "square.*n_components=1"),
+        ({"prior": GaussianPrior(3)}, "n_components=2"),
+    ],
+)
+def test_invalid_parameters_raise_at_fit(digits, params, message):
+    model = DDVIEmbedding(**{**FAST, **params})
+    with pytest.raises(ValueError, match=message):
+        model.fit(digits[0][:50])
+    assert not hasattr(model, "embedding_")
+
+
+def test_unavailable_cuda_is_a_value_error(digits):
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    with pytest.raises(ValueError, match="device='cuda'"):
+        DDVIEmbedding(**{**FAST, "device": "cuda"}).fit(digits[0][:50])
+
+
+def test_diverging_fit_raises_and_leaves_estimator_unfitted(digits):
+    X, _ = digits
+    model = DDVIEmbedding(**FAST).fit(X)
+    model.set_params(learning_rate=1e8)
+    with pytest.raises(FloatingPointError, match="smaller learning_rate"):
+        model.fit(X * 1e8)
+    with pytest.raises(NotFittedError):
+        model.transform(X)
+    assert not [k for k in vars(model) if k.endswith("_") and not k.startswith("__")]
+
+
+def test_failed_refit_does_not_leave_a_half_fitted_estimator(digits):
+    X, _ = digits
+    model = DDVIEmbedding(**FAST).fit(X)
+    with pytest.raises(ValueError):
+        model.fit(np.full_like(X, np.nan))
+    with pytest.raises(NotFittedError):
+        model.transform(X)
+
+
+def test_fit_does_not_mutate_parameters_or_prior_object(digits):
+    prior = GaussianPrior(2)
+    model = DDVIEmbedding(**{**FAST, "prior": prior, "hidden_dims": [16, 8]})
+    before = clone(model).get_params()
+    model.fit(digits[0])
+    after = model.get_params()
+    assert after["prior"] is prior
+    assert model.prior_ is not prior
+    assert after["hidden_dims"] == [16, 8]
+    assert {k: v for k, v in after.items() if k != "prior"} == {
+        k: v for k, v in before.items() if k != "prior"
+    }
+
+
+@pytest.mark.parametrize("prior", ["gaussian", "mixture", "pinwheel", "swiss_roll", "square"])
+@pytest.mark.parametrize("posterior", ["diffusion", "gaussian"])
+def test_every_prior_and_posterior_fits(digits, prior, posterior):
+    X, _ = digits
+    model = DDVIEmbedding(**{**FAST, "prior": prior, "posterior": posterior}).fit(X)
+    assert np.all(np.isfinite(model.embedding_))
+    assert np.isfinite(model.score(X[:20]))
+
+
+@pytest.mark.parametrize("sleep", ["full", "latent", "none"])
+def test_every_sleep_variant_fits(digits, sleep):
+    X, _ = digits
+    model = DDVIEmbedding(**{**FAST, "sleep": sleep, "sleep_weight": 1.0}).fit(X)
+    assert (model.history_["sleep"] != 0).all() == (sleep != "none")
+
+
+@pytest.mark.parametrize("prior", ["gaussian", "mixture"])
+def test_more_than_two_components(digits, prior):
+    X, _ = digits
+    model = DDVIEmbedding(**{**FAST, "n_components": 5, "prior": prior, "n_clusters": 4})
+    assert model.fit_transform(X).shape == (len(X), 5)
+    assert model.get_feature_names_out().tolist() == [f"ddviembedding{i}" for i in range(5)]
+
+
+def test_plain_model_has_no_graph_term(digits):
+    model = DDVIEmbedding(**{**FAST, "graph_weight": 0.0}).fit(digits[0])
+    assert np.all(model.history_["graph"] == 0)
+    with_graph = DDVIEmbedding(**FAST).fit(digits[0])
+    assert np.all(with_graph.history_["graph"] > 0)
+
+
+def test_n_epochs_none_is_chosen_from_data_size(digits):
+    X, _ = digits
+    small = DDVIEmbedding(**{**FAST, "n_epochs": None, "batch_size": 1024}).fit(X[:60])
+    assert small.n_iter_ == 500  # one step per epoch: the cap
+    assert DDVIEmbedding(n_epochs=None, batch_size=100)._resolve_n_epochs(100_000) == 30
+
+
+def test_verbose(digits, capsys):
+    X, _ = digits
+    DDVIEmbedding(**FAST).fit(X)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    DDVIEmbedding(**{**FAST, "verbose": True}).fit(X)
+    assert "loss" in capsys.readouterr().err
+
+
+def test_transform_memory_is_bounded_by_batches(fitted):
+    """Transforming many rows allocates per block, not per whole input."""
+    import tracemalloc
+
+    X = np.random.default_rng(0).normal(size=(60_000, 64)).astype(np.float32)
+    tracemalloc.start()
+    fitted.transform(X)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # Output (60000 x 2 float32 = 0.5 MB) plus one densified block; a copy of
+    # the input in float64 would take 31 MB.
+    assert peak < 8e6

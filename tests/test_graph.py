@@ -1,0 +1,206 @@
+"""Tests of the neighbour graph and the edge model."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.neighbors import NearestNeighbors
+
+from skddvi.graph import EdgeModel, edge_log_likelihood, kernel_params, neighbor_graph
+
+# (spread, min_dist) -> (a, b) from umap.umap_.find_ab_params (umap-learn 0.5).
+UMAP_AB = {
+    (1.0, 0.001): (1.929073395935085, 0.7915045334274393),
+    (1.0, 0.1): (1.5769434602697652, 0.8950608778515733),
+    (1.0, 0.25): (1.1214363422305684, 1.057499876683671),
+    (1.0, 0.5): (0.5830300203414425, 1.3341669924314914),
+    (1.0, 0.8): (0.23206272701293237, 1.6812316033251284),
+    (2.0, 0.1): (0.5446605399418663, 0.8420554268341789),
+    (1.5, 1.0): (0.10344762210398999, 1.524163451283489),
+}
+
+
+@pytest.mark.parametrize(("spread", "min_dist"), list(UMAP_AB), ids=str)
+def test_kernel_params_match_umap(spread, min_dist):
+    a, b = kernel_params(min_dist, spread)
+    assert isinstance(a, float) and isinstance(b, float)
+    expected_a, expected_b = UMAP_AB[spread, min_dist]
+    assert a == pytest.approx(expected_a, abs=0.01)
+    assert b == pytest.approx(expected_b, abs=0.01)
+
+
+def test_kernel_params_default_spread_is_one():
+    assert kernel_params(0.1) == pytest.approx(kernel_params(0.1, 1.0))
+    a, b = kernel_params(0.1)
+    assert a == pytest.approx(1.577, abs=0.01)
+    assert b == pytest.approx(0.895, abs=0.01)
+
+
+def test_kernel_params_are_monotone_in_min_dist():
+    params = np.array([kernel_params(m) for m in (0.01, 0.1, 0.3, 0.6, 0.9)])
+    assert np.all(np.diff(params[:, 0]) < 0)  # a decreases
+    assert np.all(np.diff(params[:, 1]) > 0)  # b increases
+
+
+# ------------------------------------------------------------- neighbor_graph
+
+
+def _sklearn_neighbors(X, k):
+    idx = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X)[1]
+    return [set(row) - {i} for i, row in enumerate(idx)]
+
+
+@pytest.mark.parametrize("k", [1, 5, 12])
+def test_neighbor_graph_matches_sklearn(k):
+    X = np.random.default_rng(0).normal(size=(120, 5))
+    graph = neighbor_graph(X, k)
+    assert graph.shape == (120, k)
+    assert graph.dtype == np.int64
+    assert not np.any(graph == np.arange(120)[:, None])
+    for i, (row, expected) in enumerate(zip(graph, _sklearn_neighbors(X, k))):
+        # sklearn asked for k + 1 finds self and k others (no ties in random data).
+        assert len(expected) == k
+        assert len(set(row)) == k
+        assert set(row) == expected, i
+
+
+def test_neighbor_graph_is_sorted_by_distance():
+    X = np.random.default_rng(1).normal(size=(60, 3))
+    graph = neighbor_graph(X, 6)
+    dist = np.linalg.norm(X[graph] - X[:, None], axis=-1)
+    assert np.all(np.diff(dist, axis=1) >= 0)
+    # and they are the nearest: every other row is at least as far as the k-th neighbour
+    full = np.linalg.norm(X[:, None] - X[None], axis=-1)
+    np.fill_diagonal(full, np.inf)
+    np.testing.assert_allclose(np.sort(full, axis=1)[:, :6], dist, rtol=1e-12)
+
+
+def test_neighbor_graph_excludes_self_with_duplicate_rows():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(40, 3)) * 10
+    X[[3, 17, 29]] = X[3]  # three identical rows
+    X[[5, 8]] = X[5]  # and a pair
+    graph = neighbor_graph(X, 2)
+    assert not np.any(graph == np.arange(40)[:, None])
+    for i in (3, 17, 29):
+        assert set(graph[i]) == {3, 17, 29} - {i}
+    assert graph[5, 0] == 8 and graph[8, 0] == 5
+
+
+def test_neighbor_graph_excludes_self_when_many_duplicates():
+    """Five copies with k = 2: self may be pushed beyond the k + 1 returned; still excluded."""
+    X = np.vstack([np.zeros((5, 2)), np.random.default_rng(3).normal(size=(10, 2)) + 5])
+    graph = neighbor_graph(X, 2)
+    for i in range(5):
+        assert i not in graph[i]
+        assert set(graph[i]) <= set(range(5))
+
+
+@pytest.mark.parametrize("n", [2, 5, 9])
+def test_neighbor_graph_caps_n_neighbors(n):
+    X = np.random.default_rng(4).normal(size=(n, 3))
+    graph = neighbor_graph(X, 50)
+    assert graph.shape == (n, n - 1)
+    for i, row in enumerate(graph):
+        assert set(row) == set(range(n)) - {i}
+
+
+def test_neighbor_graph_single_row_is_empty():
+    graph = neighbor_graph(np.ones((1, 3)), 5)
+    assert graph.shape == (1, 0)
+    assert graph.dtype == np.int64
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_neighbor_graph_accepts_sparse_input(fmt):
+    dense = sp.random(80, 20, density=0.3, random_state=5, format="csr").toarray()
+    graph = neighbor_graph(sp.csr_matrix(dense).asformat(fmt), 4)
+    expected = neighbor_graph(dense, 4)
+    assert graph.shape == (80, 4)
+    for row, other in zip(graph, expected):
+        assert set(row) == set(other)
+
+
+# -------------------------------------------------------------- edge kernel
+
+
+def _edge_formula(z, zn, zneg, a, b, scale):
+    """log p(e = 1) + sum log p(e = 0) with p = 1 / (1 + a (d^2 + 1e-3)^b), d = dist / scale."""
+
+    def p_edge(u, v):
+        d2 = np.sum((u - v) ** 2, axis=-1) / scale**2
+        return 1.0 / (1.0 + a * (d2 + 1e-3) ** b)
+
+    return np.log(p_edge(z, zn)) + np.log(1.0 - p_edge(z[:, None], zneg)).sum(-1)
+
+
+@pytest.mark.parametrize(("a", "b", "scale"), [(1.577, 0.895, 1.0), (0.58, 1.33, 0.2)])
+def test_edge_log_likelihood_matches_the_formula(a, b, scale):
+    rng = np.random.default_rng(6)
+    z, zn = rng.normal(size=(2, 25, 2))
+    zn = z + 0.3 * zn
+    zneg = rng.normal(size=(25, 5, 2)) * 2
+    got = edge_log_likelihood(
+        torch.from_numpy(z), torch.from_numpy(zn), torch.from_numpy(zneg), a, b, scale
+    )
+    assert got.shape == (25,)
+    np.testing.assert_allclose(got.numpy(), _edge_formula(z, zn, zneg, a, b, scale), rtol=1e-10)
+
+
+def test_edge_log_likelihood_prefers_close_neighbours_and_far_negatives():
+    a, b = kernel_params(0.1)
+    z = torch.zeros(1, 2)
+    near, far = torch.tensor([[0.05, 0.0]]), torch.tensor([[3.0, 0.0]])
+    neg_near, neg_far = near[:, None], far[:, None]
+    assert edge_log_likelihood(z, near, neg_far, a, b, 1.0) > edge_log_likelihood(
+        z, far, neg_far, a, b, 1.0
+    )
+    assert edge_log_likelihood(z, near, neg_far, a, b, 1.0) > edge_log_likelihood(
+        z, near, neg_near, a, b, 1.0
+    )
+
+
+def test_edge_log_likelihood_is_finite_for_coincident_points():
+    a, b = kernel_params(0.1)
+    z = torch.zeros(3, 2, requires_grad=True)
+    value = edge_log_likelihood(z, z, z[:, None].expand(3, 4, 2), a, b, 0.2)
+    assert torch.isfinite(value).all()
+    value.sum().backward()
+    assert torch.isfinite(z.grad).all()
+
+
+def test_edge_model_uses_umap_kernel_params():
+    model = EdgeModel(0.25, 0.2, 5)
+    assert (model.a, model.b) == pytest.approx(UMAP_AB[1.0, 0.25], abs=0.01)
+    assert model.scale == 0.2
+    assert model.n_negatives == 5
+
+
+def test_edge_model_log_likelihood_shape_finiteness_and_gradient():
+    model = EdgeModel(0.1, 0.5, 4)
+    gen = torch.Generator().manual_seed(0)
+    z = torch.randn(32, 2, generator=gen, requires_grad=True)
+    zn = (z.detach() + 0.1 * torch.randn(32, 2, generator=gen)).requires_grad_(True)
+    value = model.log_likelihood(z, zn, torch.Generator().manual_seed(1))
+    assert value.shape == (32,)
+    assert torch.isfinite(value).all()
+    assert (value < 0).all()
+    value.sum().backward()
+    assert z.grad.abs().sum() > 0 and zn.grad.abs().sum() > 0
+
+
+def test_edge_model_negatives_come_from_the_batch():
+    """Reproduce the negatives with the same generator and compare with the formula."""
+    model = EdgeModel(0.1, 0.5, 3)
+    gen = torch.Generator().manual_seed(0)
+    z = torch.randn(10, 2, generator=gen, dtype=torch.float64)
+    zn = torch.randn(10, 2, generator=gen, dtype=torch.float64)
+    value = model.log_likelihood(z, zn, torch.Generator().manual_seed(5))
+    pool = torch.cat([z, zn])
+    pick = torch.randint(20, (10, 3), generator=torch.Generator().manual_seed(5))
+    expected = _edge_formula(
+        z.numpy(), zn.numpy(), pool[pick].numpy(), model.a, model.b, model.scale
+    )
+    np.testing.assert_allclose(value.numpy(), expected, rtol=1e-10)
+    again = model.log_likelihood(z, zn, torch.Generator().manual_seed(5))
+    assert torch.equal(value, again)

@@ -1,0 +1,51 @@
+"""Quality floors on small real data, with default parameters.
+
+These fits take tens of seconds on two cores; they guard the numbers the
+README promises (``pytest -m "not slow"`` skips them while developing).
+"""
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits, load_iris, make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from skddvi import DDVIEmbedding
+from skddvi.metrics import knn_accuracy, trustworthiness
+
+pytestmark = pytest.mark.slow
+
+
+def test_digits_default_quality():
+    X, y = load_digits(return_X_y=True)
+    Z = DDVIEmbedding(random_state=0).fit_transform(X)
+    assert trustworthiness(X, Z, n_neighbors=10) >= 0.93
+    assert knn_accuracy(Z, y, n_neighbors=10) >= 0.85
+
+
+def test_iris_trustworthiness():
+    X, _ = load_iris(return_X_y=True)
+    Z = DDVIEmbedding(random_state=0).fit_transform(X)
+    assert trustworthiness(X, Z, n_neighbors=10) >= 0.97
+
+
+def test_well_separated_blobs_are_recovered_exactly():
+    X, y = make_blobs(n_samples=400, n_features=10, centers=5, random_state=0)
+    Z = DDVIEmbedding(random_state=0).fit_transform(X)
+    labels = KMeans(n_clusters=5, n_init=10, random_state=0).fit_predict(Z)
+    assert adjusted_rand_score(y, labels) == 1.0
+
+
+def test_heldout_rows_embed_as_well_as_training_rows():
+    X, y = load_digits(return_X_y=True)
+    order = np.random.default_rng(0).permutation(len(X))
+    train, test = order[:1300], order[1300:]
+    model = DDVIEmbedding(random_state=0).fit(X[train])
+    Z_test = model.transform(X[test])
+    trust_train = trustworthiness(X[train], model.embedding_, n_neighbors=10)
+    trust_test = trustworthiness(X[test], Z_test, n_neighbors=10)
+    assert trust_test >= trust_train - 0.04
+    from sklearn.neighbors import KNeighborsClassifier
+
+    accuracy = KNeighborsClassifier(10).fit(model.embedding_, y[train]).score(Z_test, y[test])
+    assert accuracy >= 0.85
