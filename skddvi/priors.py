@@ -105,8 +105,9 @@ class MixturePrior(Prior):
         Optional group of each component (the arm, segment or cluster it
         belongs to). Defaults to ``arange(K)``.
     trainable : bool, default=False
-        If True, the means and weight logits are parameters trained with the
-        model (covariances stay fixed).
+        If True, the means, the weight logits and one log-scale per component
+        (multiplying its covariance's Cholesky factor) are parameters trained
+        with the model; the covariances' shapes stay fixed.
     """
 
     def __init__(
@@ -136,9 +137,15 @@ class MixturePrior(Prior):
             torch.as_tensor(np.log(weights / weights.sum()), dtype=torch.float32),
             requires_grad=trainable,
         )
-        self.register_buffer("scale_tril", scale_tril.float())
-        self.register_buffer("precision_tril", torch.linalg.inv(scale_tril).float())
+        self.log_scales = nn.Parameter(torch.zeros(n_mix), requires_grad=trainable)
+        self.register_buffer("base_scale_tril", scale_tril.float())
+        self.register_buffer("base_precision_tril", torch.linalg.inv(scale_tril).float())
         self.register_buffer("component_labels", torch.as_tensor(labels, dtype=torch.long))
+
+    @property
+    def scale_tril(self) -> Tensor:
+        """Cholesky factors of the covariances, shape ``(K, d, d)``."""
+        return self.base_scale_tril * torch.exp(self.log_scales)[:, None, None]
 
     @property
     def n_mixture_components(self) -> int:
@@ -148,8 +155,10 @@ class MixturePrior(Prior):
     def component_log_prob(self, z: Tensor) -> Tensor:
         """``log w_k + log N(z; m_k, S_k)`` for every row and component, shape ``(N, K)``."""
         diff = z.unsqueeze(1) - self.means.to(z.dtype)  # (N, K, d)
-        white = torch.einsum("kij,nkj->nki", self.precision_tril.to(z.dtype), diff)
-        log_det = torch.log(torch.diagonal(self.scale_tril, dim1=-2, dim2=-1)).sum(-1)
+        precision = self.base_precision_tril * torch.exp(-self.log_scales)[:, None, None]
+        white = torch.einsum("kij,nkj->nki", precision.to(z.dtype), diff)
+        base_log_det = torch.log(torch.diagonal(self.base_scale_tril, dim1=-2, dim2=-1)).sum(-1)
+        log_det = base_log_det + z.shape[-1] * self.log_scales
         log_weights = torch.log_softmax(self.logits, dim=0)
         log_normal = (
             -0.5 * (white * white).sum(-1) - log_det.to(z.dtype) - 0.5 * z.shape[-1] * _LOG_2PI
@@ -173,7 +182,8 @@ class MixturePrior(Prior):
             device=self.means.device,
             dtype=self.means.dtype,
         )
-        return self.means[k] + torch.einsum("nij,nj->ni", self.scale_tril[k], noise)
+        scale_tril = self.scale_tril.detach()
+        return self.means.detach()[k] + torch.einsum("nij,nj->ni", scale_tril[k], noise)
 
 
 # ---------------------------------------------------------------------------
@@ -296,7 +306,9 @@ def square_prior(n_segments: int = 10, noise: float = 0.06, spacing: float = 0.0
     return MixturePrior(points, covs, None, labels)
 
 
-def mixture_prior(n_clusters: int = 10, n_components: int = 2) -> MixturePrior:
+def mixture_prior(
+    n_clusters: int = 10, n_components: int = 2, trainable: bool = False
+) -> MixturePrior:
     """Gaussian mixture with ``n_clusters`` equal components.
 
     In 2-D, the paper's layout: means on a circle of radius
@@ -311,14 +323,14 @@ def mixture_prior(n_clusters: int = 10, n_components: int = 2) -> MixturePrior:
         angle = 2 * np.pi * np.arange(n_clusters) / n_clusters
         radial = np.stack([np.cos(angle), np.sin(angle)], axis=1)
         covs = _tangent_covariances(radial, np.full(n_clusters, 0.5), 0.1)
-        return MixturePrior(radius * radial, covs)
+        return MixturePrior(radius * radial, covs, trainable=trainable)
     if n_clusters <= n_components:
         directions = np.eye(n_components)[:n_clusters]
     else:
         directions = np.random.default_rng(0).normal(size=(n_clusters, n_components))
         directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     covs = np.repeat((0.3**2 * np.eye(n_components))[None], n_clusters, axis=0)
-    return MixturePrior(2.0 * directions, covs)
+    return MixturePrior(2.0 * directions, covs, trainable=trainable)
 
 
 def _gaussian(n_components: int, n_clusters: int | None) -> Prior:
@@ -326,7 +338,7 @@ def _gaussian(n_components: int, n_clusters: int | None) -> Prior:
 
 
 def _mixture(n_components: int, n_clusters: int | None) -> Prior:
-    return mixture_prior(10 if n_clusters is None else n_clusters, n_components)
+    return mixture_prior(10 if n_clusters is None else n_clusters, n_components, trainable=True)
 
 
 def _two_d(builder: Callable[[], MixturePrior]) -> Callable[[int, int | None], Prior]:

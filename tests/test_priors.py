@@ -33,7 +33,7 @@ def prior(request):
 
 def _mixture_params(prior):
     """Means, covariances and weights of a MixturePrior as float64 numpy arrays."""
-    tril = prior.scale_tril.double()
+    tril = prior.scale_tril.detach().double()
     return (
         prior.means.detach().double().numpy(),
         (tril @ tril.transpose(-1, -2)).numpy(),
@@ -220,7 +220,9 @@ def test_named_mixture_log_prob_matches_scipy_with_its_own_parameters(name):
     z = prior.sample(50, torch.Generator().manual_seed(0))
     z = z + 0.05 * torch.randn(50, 2, generator=torch.Generator().manual_seed(1))
     expected = _scipy_mixture_log_prob(z.double().numpy(), means, covs, weights)
-    np.testing.assert_allclose(prior.log_prob(z).double().numpy(), expected, rtol=1e-3, atol=1e-3)
+    np.testing.assert_allclose(
+        prior.log_prob(z).detach().double().numpy(), expected, rtol=1e-3, atol=1e-3
+    )
 
 
 def test_mixture_prior_sample_moments_match_the_mixture():
@@ -411,7 +413,7 @@ def test_pinwheel_matches_the_generative_density(pinwheel_fit):
 
 
 def test_mixture_prior_is_frozen_by_default():
-    prior = make_prior("mixture", 2)
+    prior = MixturePrior(*_random_mixture(0))
     assert not prior.means.requires_grad
     assert not prior.logits.requires_grad
     assert not any(p.requires_grad for p in prior.parameters())
@@ -422,10 +424,27 @@ def test_trainable_mixture_prior_has_trainable_means_and_weights():
     prior = MixturePrior(means, covs, weights, trainable=True)
     assert prior.means.requires_grad
     assert prior.logits.requires_grad
-    assert not prior.scale_tril.requires_grad
+    assert prior.log_scales.requires_grad
+    assert not prior.base_scale_tril.requires_grad
     prior.log_prob(torch.randn(10, 3)).sum().backward()
-    assert prior.means.grad is not None and prior.means.grad.abs().sum() > 0
-    assert prior.logits.grad is not None and prior.logits.grad.abs().sum() > 0
+    for parameter in (prior.means, prior.logits, prior.log_scales):
+        assert parameter.grad is not None and parameter.grad.abs().sum() > 0
+
+
+def test_mixture_log_scales_scale_the_covariances():
+    means, covs, weights = _random_mixture(0)
+    prior = MixturePrior(means, covs, weights)
+    with torch.no_grad():
+        prior.log_scales.fill_(np.log(2.0))
+    wide = MixturePrior(means, 4.0 * covs, weights)
+    z = torch.randn(20, 3)
+    torch.testing.assert_close(prior.log_prob(z), wide.log_prob(z), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(prior.scale_tril, wide.scale_tril, rtol=1e-5, atol=1e-6)
+
+
+def test_named_mixture_prior_is_trainable():
+    prior = make_prior("mixture", 2, n_clusters=4)
+    assert all(p.requires_grad for p in prior.parameters())
 
 
 def test_mixture_prior_default_component_labels():

@@ -1,0 +1,23 @@
+"""Every example runs (briefly trained) and writes what it promises."""
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.py"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_example_runs(path, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("SKDDVI_QUICK", "1")
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(str(path), run_name="__main__")
+    out = capsys.readouterr().out
+    for line in out.splitlines():
+        if line.startswith("wrote "):
+            assert (tmp_path / line.split()[1]).stat().st_size > 1000
+
+
+def test_examples_exist():
+    assert {p.stem for p in EXAMPLES} >= {"quickstart", "pipeline_gridsearch", "mixture_clustering"}
