@@ -100,12 +100,12 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         structure; ``p(x)`` and ``score`` are unchanged by it. 0 gives the
         paper's plain model.
     n_epochs : int, default=None
-        Passes over the data. None chooses from the data size: about 600
-        gradient steps, between 30 and 500 epochs.
+        Passes over the data. None chooses from the data size: about 1,500
+        gradient steps, between 40 and 300 epochs.
     batch_size : int, default=1024
         Minibatch size (capped at the number of rows). Non-edges of the graph
         are sampled inside the minibatch, so large batches help.
-    learning_rate : float, default=3e-3
+    learning_rate : float, default=1e-2
         Initial learning rate of Adam; it decays linearly to 2% of this value.
     device : str or torch.device, default="auto"
         Where to train: ``"auto"`` picks CUDA when available, else the CPU.
@@ -205,7 +205,7 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         graph_weight=1.0,
         n_epochs=None,
         batch_size=1024,
-        learning_rate=3e-3,
+        learning_rate=1e-2,
         device="auto",
         random_state=None,
         verbose=False,
@@ -364,7 +364,7 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         if self.n_epochs is not None:
             return int(self.n_epochs)
         steps_per_epoch = math.ceil(n_samples / min(self.batch_size, n_samples))
-        return int(np.clip(math.ceil(600 / steps_per_epoch), 30, 500))
+        return int(np.clip(math.ceil(1500 / steps_per_epoch), 40, 300))
 
     # ------------------------------------------------------------ inference
 

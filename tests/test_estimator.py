@@ -355,8 +355,9 @@ def test_plain_model_has_no_graph_term(digits):
 def test_n_epochs_none_is_chosen_from_data_size(digits):
     X, _ = digits
     small = DDVIEmbedding(**{**FAST, "n_epochs": None, "batch_size": 1024}).fit(X[:60])
-    assert small.n_iter_ == 500  # one step per epoch: the cap
-    assert DDVIEmbedding(n_epochs=None, batch_size=100)._resolve_n_epochs(100_000) == 30
+    assert small.n_iter_ == 300  # one step per epoch: the cap
+    assert DDVIEmbedding(n_epochs=None, batch_size=100)._resolve_n_epochs(100_000) == 40
+    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(10_000) == 150
 
 
 def test_verbose(digits, capsys):
