@@ -1,0 +1,155 @@
+"""Fit and transform speed of DDVIEmbedding, and MNIST 70k against umap-learn.
+
+Measures, on one machine in one run:
+
+1. fit on digits (1797 x 64) with defaults, and transform of 10,000 rows;
+2. MNIST 70,000 x 784: DDVIEmbedding (defaults, on ``--device``) against
+   umap-learn (defaults, all CPU cores, no seed so that it runs in parallel),
+   with 10-NN accuracy and trustworthiness on a 5,000-row subsample;
+3. the peak host memory that transforming 1,000,000 x 784 float32 rows takes
+   beyond its input and output (in a child process: its peak resident size,
+   reset just before ``transform``, minus the size before and the output).
+
+Run from the repository root::
+
+    python benchmarks/speed.py                      # CPU
+    python benchmarks/speed.py --output-suffix _gpu # on a CUDA machine
+
+Writes ``results/speed{suffix}.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+from sklearn.datasets import load_digits
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine, markdown_table, timer, write
+from datasets import load_mnist
+
+from skddvi import DDVIEmbedding
+from skddvi.metrics import knn_accuracy, trustworthiness
+
+_MEMORY_CHILD = r"""
+import json, sys, numpy as np
+from skddvi import DDVIEmbedding
+
+def status_kb(field):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(field + ":"))
+
+rows, device = int(sys.argv[1]), sys.argv[2]
+rng = np.random.default_rng(0)
+model = DDVIEmbedding(n_epochs=1, device=device, random_state=0).fit(
+    rng.random((2000, 784), dtype=np.float32))
+X = rng.random((rows, 784), dtype=np.float32)
+model.transform(X[:1000])  # warm up (allocator, kernels)
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # reset the peak (VmHWM) to the current resident size
+before = status_kb("VmRSS")
+Z = model.transform(X)
+peak = status_kb("VmHWM")
+print(json.dumps({"input_mb": X.nbytes / 2**20, "output_mb": Z.nbytes / 2**20,
+                  "extra_peak_mb": (peak - before) / 1024 - Z.nbytes / 2**20}))
+"""
+
+
+def digits_speed(device: str) -> list[list[str]]:
+    X, _ = load_digits(return_X_y=True)
+    with timer() as fit_time:
+        model = DDVIEmbedding(random_state=0, device=device).fit(X)
+    X_new = X[np.random.default_rng(0).integers(len(X), size=10_000)]
+    model.transform(X_new[:100])  # warm up
+    with timer() as transform_time:
+        model.transform(X_new)
+    return [
+        ["digits 1797 x 64: fit (defaults)", f"{fit_time():.1f} s", f"{model.n_iter_} epochs"],
+        ["digits: transform 10,000 rows", f"{transform_time():.3f} s", "after one warm-up call"],
+    ]
+
+
+def mnist_race(device: str, n_rows: int) -> list[list[str]]:
+    X_all, y_all = load_mnist()
+    X, y = X_all[:n_rows], y_all[:n_rows]
+    X_new = X_all[60_000:].copy()  # the test images (a copy: no identity shortcuts)
+    sub = np.random.default_rng(0).permutation(len(X))[:5000]
+    rows = []
+    contenders = {"DDVIEmbedding": lambda: DDVIEmbedding(random_state=0, device=device)}
+    try:
+        import umap
+
+        contenders["UMAP (all cores)"] = lambda: umap.UMAP()
+    except ImportError:
+        print("umap-learn is not installed: no UMAP row", file=sys.stderr)
+    for name, factory in contenders.items():
+        model = factory()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with timer() as fit_time:
+                Z = model.fit_transform(X)
+            with timer() as transform_time:
+                model.transform(X_new)
+        quality = (
+            f"10-NN {knn_accuracy(Z[sub], y[sub]):.3f}, "
+            f"trust {trustworthiness(X[sub], Z[sub], n_neighbors=10):.3f}"
+        )
+        rows.append([f"MNIST {n_rows} x 784: {name} fit", f"{fit_time():.1f} s", quality])
+        rows.append([f"MNIST: {name} transform 10,000 rows", f"{transform_time():.2f} s", ""])
+        print(rows[-2:], flush=True)
+    return rows
+
+
+def transform_memory(device: str, n_rows: int) -> list[list[str]]:
+    out = subprocess.run(
+        [sys.executable, "-c", _MEMORY_CHILD, str(n_rows), device],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    m = json.loads(out.stdout.strip().splitlines()[-1])
+    return [
+        [
+            f"transform {n_rows:,} x 784 float32: peak host memory beyond input and output",
+            f"{m['extra_peak_mb']:.0f} MB",
+            f"input {m['input_mb']:.0f} MB, output {m['output_mb']:.0f} MB",
+        ]
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--mnist-rows", type=int, default=70_000)
+    parser.add_argument("--memory-rows", type=int, default=1_000_000)
+    parser.add_argument("--skip", default="", help="comma-separated: digits,mnist,memory")
+    parser.add_argument("--output-suffix", default="")
+    args = parser.parse_args()
+    skip = set(args.skip.split(","))
+    rows = []
+    if "digits" not in skip:
+        rows += digits_speed(args.device)
+        print(rows, flush=True)
+    if "mnist" not in skip:
+        rows += mnist_race(args.device, args.mnist_rows)
+    if "memory" not in skip:
+        rows += transform_memory(args.device, args.memory_rows)
+    command = " ".join(["python benchmarks/speed.py", *sys.argv[1:]])
+    text = (
+        "# Speed of DDVIEmbedding\n\n"
+        f"Machine: {machine()}.\n\nCommand: `{command}`.\n\n"
+        + markdown_table(["measurement", "value", "notes"], rows)
+        + "\n"
+    )
+    write(f"speed{args.output_suffix}.md", text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Training and inference on CUDA (skipped where there is no GPU)."""
+
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.datasets import load_digits
+
+from skddvi import DDVIEmbedding
+from skddvi._data import DeviceRows
+
+pytestmark = [
+    pytest.mark.gpu,
+    pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device"),
+]
+
+FAST = dict(n_epochs=20, random_state=0, device="cuda")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits(return_X_y=True)
+
+
+@pytest.fixture(scope="module")
+def fitted(digits):
+    return DDVIEmbedding(**FAST).fit(digits[0])
+
+
+def test_auto_picks_cuda_and_data_stays_on_the_device(digits):
+    model = DDVIEmbedding(n_epochs=2, random_state=0).fit(digits[0][:300])
+    assert model.device_.type == "cuda"
+    rows = DeviceRows(digits[0], torch.device("cuda"), np.zeros((len(digits[0]), 3), int))
+    index = torch.arange(10, device="cuda")
+    assert rows.rows(index).is_cuda
+    assert rows.neighbors.is_cuda
+
+
+def test_cuda_fit_embeds_and_scores(digits, fitted):
+    X, _ = digits
+    assert np.all(np.isfinite(fitted.embedding_))
+    assert np.isfinite(fitted.score(X))
+    # The stored model lives on the CPU; transform copies it to the GPU in float64.
+    assert all(t.device.type == "cpu" for t in fitted.module_.state_dict().values())
+    np.testing.assert_allclose(fitted.transform(X), fitted.embedding_, atol=1e-10)
+
+
+def test_gpu_and_cpu_inference_agree(digits, fitted):
+    X, _ = digits
+    on_cpu = pickle.loads(pickle.dumps(fitted))
+    on_cpu.device_ = torch.device("cpu")
+    np.testing.assert_allclose(on_cpu.transform(X), fitted.transform(X), atol=1e-8)
+
+
+def test_same_seed_agrees_on_cuda_to_documented_tolerance(digits, fitted):
+    again = DDVIEmbedding(**FAST).fit(digits[0])
+    spread = np.ptp(fitted.embedding_, axis=0).max()
+    assert np.abs(again.embedding_ - fitted.embedding_).max() <= 1e-3 * max(spread, 1.0)
+
+
+def test_cuda_pickle_loads_and_transforms_on_a_cpu_only_process(digits, fitted, tmp_path):
+    X, _ = digits
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(fitted))
+    np.save(tmp_path / "X.npy", X[:100])
+    code = (
+        "import pickle, numpy as np, torch; assert not torch.cuda.is_available();"
+        f"m = pickle.loads(open({str(path)!r}, 'rb').read());"
+        f"np.save({str(tmp_path / 'Z.npy')!r}, m.transform(np.load({str(tmp_path / 'X.npy')!r})))"
+    )
+
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    np.testing.assert_allclose(np.load(tmp_path / "Z.npy"), fitted.transform(X[:100]), atol=1e-8)
+
+
+def test_sparse_input_on_cuda(digits):
+    X, _ = digits
+    model = DDVIEmbedding(n_epochs=3, random_state=0, device="cuda").fit(sp.csr_matrix(X))
+    assert np.all(np.isfinite(model.embedding_))
