@@ -13,7 +13,8 @@ __all__ = ["DeviceRows", "feature_moments", "host_batches"]
 
 
 class DeviceRows:
-    """Training rows kept on the device; minibatches are index slices there.
+    """Training rows (and their graph neighbours and labels, if any) kept on the
+    device; minibatches are index slices there.
 
     Dense input is copied once as float32. Sparse input stays sparse on the
     device (CSR arrays) and each minibatch is densified by a vectorised
@@ -25,6 +26,7 @@ class DeviceRows:
         X: np.ndarray | sp.spmatrix,
         device: torch.device,
         neighbors: np.ndarray | None = None,
+        labels: np.ndarray | None = None,
     ) -> None:
         self.n_samples, self.n_features = X.shape
         self.device = device
@@ -32,6 +34,9 @@ class DeviceRows:
             None
             if neighbors is None or neighbors.shape[1] == 0
             else torch.as_tensor(neighbors, dtype=torch.long, device=device)
+        )
+        self._labels = (
+            None if labels is None else torch.as_tensor(labels, dtype=torch.long, device=device)
         )
         if sp.issparse(X):
             X = sp.csr_matrix(X)
@@ -57,6 +62,10 @@ class DeviceRows:
         out = torch.zeros(len(index), self.n_features, device=self.device)
         out[row, self._indices[pos]] = self._values[pos]
         return out
+
+    def labels(self, index: Tensor) -> Tensor | None:
+        """Class indices of the rows in ``index`` (-1: unlabelled), or None."""
+        return None if self._labels is None else self._labels[index]
 
     def neighbor_rows(self, index: Tensor, generator: torch.Generator) -> Tensor | None:
         """One uniformly drawn graph neighbour of each row in ``index`` (None without a graph)."""

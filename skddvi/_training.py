@@ -40,6 +40,8 @@ class TrainingPlan:
     sleep_weight: float
     graph_weight: float = 0.0
     reconstruction_weight: float = 1.0
+    #: fractions of training after which a refittable prior is re-estimated
+    refit_prior_at: tuple[float, ...] = ()
 
 
 def train(
@@ -82,7 +84,9 @@ def train(
                 reconstruction=plan.reconstruction_weight,
             )
             x_neighbor = data.neighbor_rows(index, generator) if plan.graph_weight > 0 else None
-            terms = model.loss_terms(data.rows(index), x_neighbor, weights, generator)
+            terms = model.loss_terms(
+                data.rows(index), x_neighbor, weights, generator, data.labels(index)
+            )
             optimizer.zero_grad(set_to_none=True)
             terms.loss.backward()
             optimizer.step()
@@ -94,8 +98,20 @@ def train(
             history[name].append(value)
         history["kl_weight"].append(beta)
         bar.set_postfix(loss=f"{means[0]:.4g}")
+        if any(epoch + 1 == math.ceil(f * plan.n_epochs) for f in plan.refit_prior_at):
+            _refit_prior(model, data, batch_size)
     model.eval()
     return {name: np.asarray(values) for name, values in history.items()}
+
+
+@torch.no_grad()
+def _refit_prior(model: DDVIModel, data: DeviceRows, batch_size: int) -> None:
+    """Re-estimate the prior on the current embedding of every training row."""
+    model.eval()
+    index = torch.arange(data.n_samples, device=data.device)
+    z = torch.cat([model.embed(data.rows(part)) for part in index.split(4 * batch_size)])
+    model.prior.fit_to(z)
+    model.train()
 
 
 def _check_finite(loss: float, epoch: int, learning_rate: float) -> None:

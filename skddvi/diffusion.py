@@ -94,6 +94,7 @@ class NoiseSchedule(nn.Module):
             "betas": betas,
             "alphas": alphas,
             "alpha_bars": alpha_bars,
+            "prev_alpha_bars": prev,
             "reverse_variances": reverse_var,
             # r(y_{t-1} | y_t, z); index 0 (t = 1) is unused: y_0 = z exactly.
             "posterior_coef_z": betas * np.sqrt(prev) / (1.0 - alpha_bars),
@@ -106,18 +107,18 @@ class NoiseSchedule(nn.Module):
             self.register_buffer(name, torch.as_tensor(value, dtype=torch.float64))
         # Python floats for a step shared by the whole batch: scalar arithmetic
         # is cheaper than indexing buffers, and exact in any dtype.
-        self._scalars = {name: value.tolist() for name, value in values.items()}
+        self.scalars = {name: value.tolist() for name, value in values.items()}
 
     @property
     def n_steps(self) -> int:
         """Number of steps ``T``."""
         return int(self.betas.shape[0])
 
-    def _get(self, name: str, t: int | Tensor, like: Tensor) -> float | Tensor:
+    def at(self, name: str, t: int | Tensor, like: Tensor) -> float | Tensor:
         """Quantity ``name`` at 1-based step ``t``: a float for an int ``t``, else a
         ``(N, 1)`` column of per-row values in ``like``'s dtype."""
         if isinstance(t, int):
-            return self._scalars[name][t - 1]
+            return self.scalars[name][t - 1]
         return getattr(self, name)[t - 1].to(like.dtype).unsqueeze(-1)
 
     def step_tensors(self, t: Tensor | None, like: Tensor) -> dict[str, Tensor]:
@@ -144,22 +145,33 @@ class NoiseSchedule(nn.Module):
 
         ``t`` is the 1-based step: an int, or a ``(N,)`` tensor for per-row steps.
         """
-        return self._get("posterior_coef_z", t, z) * z + self._get("posterior_coef_y", t, z) * y_t
+        return self.at("posterior_coef_z", t, z) * z + self.at("posterior_coef_y", t, z) * y_t
 
     def reverse_std(self, t: int | Tensor, like: Tensor) -> float | Tensor:
         """Standard deviation ``s_t`` of the reverse step."""
-        return self._get("reverse_variances", t, like) ** 0.5
+        return self.at("reverse_variances", t, like) ** 0.5
 
-    def forward_marginal(self, z: Tensor, t: int) -> tuple[Tensor, float]:
-        """Mean and standard deviation of ``r(y_t | z)``."""
-        alpha_bar = self._scalars["alpha_bars"][t - 1]
+    def forward_marginal(self, z: Tensor, t: int | Tensor) -> tuple[Tensor, float | Tensor]:
+        """Mean and standard deviation of ``r(y_t | z)``; ``t = 0`` gives ``z`` itself.
+
+        ``t`` is an int, or a ``(N,)`` tensor of per-row steps (then ``>= 1``:
+        use :meth:`forward_previous` for ``t - 1``).
+        """
+        if isinstance(t, int) and t == 0:
+            return z, 0.0
+        alpha_bar = self.at("alpha_bars", t, z)
         return alpha_bar**0.5 * z, (1.0 - alpha_bar) ** 0.5
 
-    def forward_step(self, y_prev: Tensor, t: int, noise: Tensor) -> Tensor:
+    def forward_previous(self, z: Tensor, t: Tensor) -> tuple[Tensor, Tensor]:
+        """Mean and standard deviation of ``r(y_{t-1} | z)`` for per-row steps ``t >= 1``."""
+        alpha_bar = self.at("prev_alpha_bars", t, z)
+        return alpha_bar**0.5 * z, (1.0 - alpha_bar) ** 0.5
+
+    def forward_step(self, y_prev: Tensor, t: int | Tensor, noise: Tensor) -> Tensor:
         """Draw ``y_t ~ r(y_t | y_{t-1})`` with the given standard normal ``noise``."""
-        beta = self._scalars["betas"][t - 1]
+        beta = self.at("betas", t, y_prev)
         return (1.0 - beta) ** 0.5 * y_prev + beta**0.5 * noise
 
     def bridge_std(self, t: int) -> float:
         """Standard deviation of ``r(y_{t-1} | y_t, z)`` for ``t >= 2``."""
-        return self._scalars["posterior_variances"][t - 1] ** 0.5
+        return self.scalars["posterior_variances"][t - 1] ** 0.5

@@ -11,8 +11,9 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_array, check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils import ClassifierTags, check_array, check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._build import build_model
 from ._compat import HasMethods, Interval, StrOptions, fit_context
@@ -24,6 +25,10 @@ from .priors import PRIORS, is_two_d_only, make_prior
 
 __all__ = ["DDVIEmbedding"]
 
+_GROUPED_PRIORS = ("mixture", "pinwheel", "swiss_roll", "square")
+# A learned mixture prior is moved onto the embedding (k-means) after these
+# fractions of training, so that its components follow the data's clusters.
+_REFIT_PRIOR_AT = (0.2, 0.5)
 _INFERENCE_BATCH = {"cpu": 4096, "cuda": 32768}
 # Fixed noise draws shared by all rows in ``score_samples`` (common random
 # numbers): the score of a row does not depend on the batch it is in.
@@ -56,9 +61,12 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         Number of components of ``prior="mixture"`` (10 when None), whose
         means, weights and scales are learned with the model. Ignored by the
         other priors.
-    posterior : {"diffusion", "gaussian"}, default="diffusion"
-        The variational family: the DDVI diffusion chain, or a diagonal
-        Gaussian (AEVB, the VAE baseline) with the same networks and training.
+    posterior : {"diffusion", "gaussian", "iaf", "adversarial"}, default="diffusion"
+        The variational family: the DDVI diffusion chain; or one of the
+        paper's baselines with the same encoder, decoder and training: a
+        diagonal Gaussian (AEVB, the VAE), a Gaussian followed by 4 inverse
+        autoregressive flow layers (AEVB-IAF), or an adversarial autoencoder's
+        point encoder matched to the prior by a critic (AAEB).
     n_steps : int, default=10
         Number of denoising steps ``T`` of the diffusion posterior (the paper
         found 10 best on its clustering task).
@@ -241,8 +249,13 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data. Sparse input is densified one minibatch at a time.
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,), default=None
+            Labels (ints or strings) for a semi-supervised fit; -1 marks an
+            unlabelled row (the UMAP convention). The prior is partitioned into
+            one part per class (see ``prior``), a classifier ``q(l | x)`` is
+            trained beside the model, labelled rows use their class and
+            unlabelled rows marginalise over it; ``predict`` then returns
+            labels. None, or all -1, is an unsupervised fit.
 
         Returns
         -------
@@ -251,7 +264,7 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         """
         self._clear_fitted()
         try:
-            self._fit(X)
+            self._fit(X, y)
         except BaseException:
             self._clear_fitted()
             raise
@@ -263,20 +276,21 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,), default=None
+            Labels for a semi-supervised fit (see :meth:`fit`).
 
         Returns
         -------
         X_new : ndarray of shape (n_samples, n_components)
-            Same as ``fit(X).transform(X)``.
+            Same as ``fit(X, y).transform(X)``.
         """
-        return self.fit(X).embedding_
+        return self.fit(X, y).embedding_
 
-    def _fit(self, X) -> None:
+    def _fit(self, X, y) -> None:
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
+        labels, classes = _encode_labels(y, X.shape[0])
         hidden_dims = self._check_hidden_dims()
-        prior = self._make_prior()
+        prior = self._make_prior(None if classes is None else len(classes))
         likelihood = self._resolve_likelihood(X)
         device = _resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
@@ -293,6 +307,7 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             variance=variance,
             seed=seed,
             min_dist=self.min_dist if self.graph_weight > 0 else None,
+            n_classes=None if classes is None else len(classes),
         ).to(device)
         plan = TrainingPlan(
             n_epochs=self._resolve_n_epochs(X.shape[0]),
@@ -303,12 +318,13 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             sleep_weight=self.sleep_weight,
             graph_weight=self.graph_weight,
             reconstruction_weight=1.0 / X.shape[1],
+            refit_prior_at=_REFIT_PRIOR_AT if _refittable(prior, classes) else (),
         )
         neighbors = None
         if self.graph_weight > 0:
             neighbors = neighbor_graph(X, self.n_neighbors, seed)
         generator = torch.Generator(device=device).manual_seed(seed)
-        data = DeviceRows(X, device, neighbors)
+        data = DeviceRows(X, device, neighbors, labels)
         history = train(model, data, plan, generator, self.verbose)
         self.device_ = device
         self.module_ = model.cpu()
@@ -317,6 +333,8 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         self.history_ = history
         self.loss_curve_ = history["loss"].tolist()
         self.n_iter_ = plan.n_epochs
+        if classes is not None:
+            self.classes_ = classes
         self.embedding_ = self._embed(X)
 
     def _clear_fitted(self) -> None:
@@ -332,14 +350,14 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             )
         return dims
 
-    def _make_prior(self):
+    def _make_prior(self, n_classes: int | None):
         if isinstance(self.prior, str):
             if is_two_d_only(self.prior) and self.n_components != 2:
                 raise ValueError(
                     f"prior={self.prior!r} is defined in 2 dimensions only, but "
                     f"n_components={self.n_components}; use prior='gaussian' or 'mixture'."
                 )
-            return make_prior(self.prior, self.n_components, self.n_clusters)
+            return make_prior(self.prior, self.n_components, self.n_clusters, n_classes)
         prior = copy.deepcopy(self.prior)
         dim = getattr(prior, "n_components", None)
         if dim is None:
@@ -347,6 +365,12 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         if dim != self.n_components:
             raise ValueError(
                 f"The prior object is {dim}-dimensional but n_components={self.n_components}."
+            )
+        if n_classes is not None and getattr(prior, "n_groups", None) != n_classes:
+            raise ValueError(
+                f"A semi-supervised fit with {n_classes} classes needs a prior with "
+                f"group_log_prob and n_groups={n_classes} (one group per class); "
+                f"got {type(prior).__name__}."
             )
         return prior
 
@@ -493,6 +517,79 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             x, _ = module.sample(int(n_samples), gen)
         return x.cpu().numpy()
 
+    # ------------------------------------------------------ clusters, classes
+
+    def _has_groups(self) -> bool:
+        """Whether the prior has groups of components (clusters, classes) to predict."""
+        prior = self.prior_ if hasattr(self, "prior_") else self.prior
+        if isinstance(prior, str):
+            return prior in _GROUPED_PRIORS
+        return hasattr(prior, "group_log_prob")
+
+    @available_if(_has_groups)
+    def predict_proba(self, X):
+        """Probability of each cluster or class for each row.
+
+        After a semi-supervised fit: the classifier ``q(l | x)``, columns in the
+        order of ``classes_``. Otherwise: the responsibilities of the prior's
+        groups (``prior="mixture"``: its components; the pinwheel: its arms;
+        the swiss roll and square: their segments) for the row's embedding.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_clusters_or_classes)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32])
+        if hasattr(self, "classes_"):
+            return self._map_rows(
+                X, lambda m, x: m.class_log_proba(x).exp(), len(self.classes_), np.float64
+            )
+        return self._map_rows(
+            X,
+            lambda m, x: torch.softmax(m.prior.group_log_prob(m.embed(x)), dim=-1),
+            self.prior_.n_groups,
+            np.float64,
+        )
+
+    @available_if(_has_groups)
+    def predict(self, X):
+        """Cluster (unsupervised fit) or label (semi-supervised fit) of each row.
+
+        The cluster is the prior group with the highest responsibility for the
+        row's embedding; the label is the classifier's most probable class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        best = self.predict_proba(X).argmax(axis=1)
+        return self.classes_[best] if hasattr(self, "classes_") else best
+
+    @available_if(_has_groups)
+    def fit_predict(self, X, y=None):
+        """Fit, then :meth:`predict` the training rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+            Labels for a semi-supervised fit (see :meth:`fit`).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        return self.fit(X, y).predict(X)
+
     @property
     def _n_features_out(self) -> int:
         return self.embedding_.shape[1]
@@ -501,7 +598,34 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        # After a semi-supervised fit, predict_proba has one column per class,
+        # however many there are (it stays a transformer, not a classifier).
+        tags.classifier_tags = ClassifierTags(multi_class=True)
         return tags
+
+
+def _refittable(prior, classes) -> bool:
+    """A learned mixture of an unsupervised fit is re-estimated on the embedding."""
+    params = list(prior.parameters()) if isinstance(prior, torch.nn.Module) else []
+    return classes is None and hasattr(prior, "fit_to") and any(p.requires_grad for p in params)
+
+
+def _encode_labels(y, n_samples: int):
+    """``(index of each row's class, -1 if unlabelled; classes)``, or ``(None, None)``."""
+    if y is None:
+        return None, None
+    y = column_or_1d(y)
+    if len(y) != n_samples:
+        raise ValueError(f"y has {len(y)} labels but X has {n_samples} rows.")
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError("y contains NaN; mark unlabelled rows with -1.")
+    unlabelled = y == -1 if y.dtype.kind in "iuf" else y.astype(str) == "-1"
+    if unlabelled.all():
+        return None, None
+    classes, codes = np.unique(y[~unlabelled], return_inverse=True)
+    encoded = np.full(n_samples, -1, dtype=np.int64)
+    encoded[~unlabelled] = codes
+    return encoded, classes
 
 
 def _in_unit_interval(X) -> bool:

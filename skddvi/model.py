@@ -21,6 +21,7 @@ __all__ = ["DDVIModel"]
 # Dreams per step for the sleep term: a regulariser needs no more than this
 # many draws per step, and each costs a decoder and an encoder pass.
 _N_DREAMS = 256
+GRAPH_ON_MEAN = False
 
 
 class DDVIModel(nn.Module):
@@ -44,6 +45,9 @@ class DDVIModel(nn.Module):
         Which sleep term to train with.
     graph : EdgeModel or None
         Likelihood of the neighbour graph; None for the paper's plain model.
+    classifier : nn.Module or None
+        ``q(l | x)`` of a semi-supervised model: features ``(N, H)`` to class
+        logits ``(N, C)``, the classes being the prior's groups.
     """
 
     center: Tensor
@@ -60,9 +64,11 @@ class DDVIModel(nn.Module):
         scale: float,
         sleep: str,
         graph: EdgeModel | None = None,
+        classifier: nn.Module | None = None,
     ) -> None:
         super().__init__()
         self.graph = graph
+        self.classifier = classifier
         self.encoder = encoder
         self.posterior = posterior
         self.decoder = decoder
@@ -92,37 +98,70 @@ class DDVIModel(nn.Module):
         x_neighbor: Tensor | None,
         weights: LossWeights,
         generator: torch.Generator | None,
+        labels: Tensor | None = None,
     ) -> LossTerms:
         """Named loss terms of a minibatch (see :mod:`skddvi.objectives`).
 
         ``x_neighbor`` holds one graph neighbour of each row of ``x``; None (or
-        a model without ``graph``) leaves out the graph term.
+        a model without ``graph``) leaves out the graph term. ``labels`` (class
+        indices, -1 for unlabelled rows) are read by a semi-supervised model.
         """
-        noise = self._noise(x, generator)
-        z, log_ratio = self.posterior.rsample(self.features(x), noise)
-        log_lik = self.likelihood.log_prob(x, self.decoder(z))
-        reconstruction = -log_lik.mean()
-        prior, aux = -self.prior.log_prob(z).mean(), log_ratio.mean()
-        graph = self._graph(z, x_neighbor, generator)
+        h = self.features(x)
+        z, log_ratio = self.posterior.rsample(h, self._noise(x, generator))
+        reconstruction = -self.likelihood.log_prob(x, self.decoder(z)).mean()
+        prior, classification = self._prior_terms(z, h, labels)
+        aux = log_ratio.mean()
+        latent = prior + aux
+        adversarial = critic_loss = z.new_zeros(())
+        if self.posterior.matched_by_critic:
+            z_prior = self.prior.sample(x.shape[0], generator=generator).to(z.dtype)
+            adversarial, critic_loss = self.posterior.adversarial_losses(z, z_prior)
+            latent = adversarial
+        graph = self._graph(h, z, x_neighbor, generator)
         sleep = self._sleep(min(x.shape[0], _N_DREAMS), generator)
         loss = (
             weights.reconstruction * reconstruction
-            + weights.kl * (prior + aux + weights.sleep * sleep)
+            + weights.kl * (latent + weights.sleep * sleep)
             + weights.graph * graph
+            + weights.classification * classification
+            + critic_loss
         )
-        return LossTerms(loss, reconstruction, prior, aux, sleep, graph)
+        return LossTerms(
+            loss, reconstruction, prior, aux, sleep, graph, adversarial, classification
+        )
+
+    def _prior_terms(self, z: Tensor, h: Tensor, labels: Tensor | None) -> tuple[Tensor, Tensor]:
+        """Batch means of the prior term and of the classification cross-entropy."""
+        if self.classifier is None or labels is None:
+            return -self.prior.log_prob(z).mean(), z.new_zeros(())
+        log_joint = self.prior.group_log_prob(z)  # log p(z, l), (N, C)
+        log_q = torch.log_softmax(self.classifier(h), dim=-1)  # log q(l | x)
+        labelled = labels >= 0
+        index = labels.clamp_min(0).unsqueeze(-1)
+        marginal = (log_q.exp() * (log_q - log_joint)).sum(-1)
+        prior = torch.where(labelled, -log_joint.gather(-1, index).squeeze(-1), marginal)
+        cross_entropy = -log_q.gather(-1, index).squeeze(-1)
+        classification = (cross_entropy * labelled).sum() / labelled.sum().clamp_min(1)
+        return prior.mean(), classification
+
+    def class_log_proba(self, x: Tensor) -> Tensor:
+        """``log q(l | x)`` of a semi-supervised model, shape ``(N, C)``."""
+        return torch.log_softmax(self.classifier(self.features(x)), dim=-1)
 
     def _noise(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
         shape = (x.shape[0], self.posterior.noise_dim)
         return torch.randn(shape, generator=generator, device=x.device, dtype=x.dtype)
 
     def _graph(
-        self, z: Tensor, x_neighbor: Tensor | None, generator: torch.Generator | None
+        self, h: Tensor, z: Tensor, x_neighbor: Tensor | None, generator: torch.Generator | None
     ) -> Tensor:
         if self.graph is None or x_neighbor is None:
             return z.new_zeros(())
-        h = self.features(x_neighbor)
-        z_neighbor, _ = self.posterior.rsample(h, self._noise(x_neighbor, generator))
+        h_neighbor = self.features(x_neighbor)
+        if GRAPH_ON_MEAN:
+            z, z_neighbor = self.posterior.embed(h), self.posterior.embed(h_neighbor)
+        else:
+            z_neighbor, _ = self.posterior.rsample(h_neighbor, self._noise(x_neighbor, generator))
         return -self.graph.log_likelihood(z, z_neighbor, generator).mean()
 
     def _sleep(self, n: int, generator: torch.Generator | None) -> Tensor:

@@ -5,13 +5,21 @@ posterior without auxiliary variables) the per-row ELBO is::
 
     ELBO(x) = log p(x | z) + log p(z) - log_ratio
 
-and training minimises::
+and training minimises (batch means; the reconstruction weight is
+``1 / n_features``, averaging it over features as the paper's code did)::
 
-    reconstruction + kl_weight * (prior + auxiliary_kl) + sleep_weight * sleep
+    w_rec reconstruction + kl_weight (prior + auxiliary_kl + sleep_weight sleep)
+        + graph_weight graph + classification
 
 with ``reconstruction = -log p(x | z)``, ``prior = -log p(z)``,
-``auxiliary_kl = log_ratio`` (batch means) and ``sleep`` the posterior's
-sleep loss on the model's own dreams (METHOD.md section 3).
+``auxiliary_kl = log_ratio``, ``sleep`` the posterior's sleep loss on the
+model's own dreams (METHOD.md section 3) and ``graph`` minus the
+log-likelihood of the neighbour graph. Two families of terms take over in
+special cases: an adversarial posterior replaces ``prior + auxiliary_kl`` by
+its ``adversarial`` regulariser (its critic's loss is added too); a
+semi-supervised fit replaces ``prior`` by ``-log p(z, l)`` for labelled rows
+and ``E_q(l|x)[log q(l | x) - log p(z, l)]`` for the others, and adds the
+``classification`` cross-entropy of ``q(l | x)`` on labelled rows.
 """
 
 from __future__ import annotations
@@ -65,6 +73,8 @@ class LossTerms:
     auxiliary_kl: Tensor
     sleep: Tensor
     graph: Tensor
+    adversarial: Tensor
+    classification: Tensor
 
     @classmethod
     def names(cls) -> list[str]:
@@ -84,6 +94,7 @@ class LossWeights:
     sleep: float = 1.0
     graph: float = 0.0
     reconstruction: float = 1.0
+    classification: float = 1.0
 
 
 def kl_weight_at(progress: float, kl_weight: float, warmup: float) -> float:

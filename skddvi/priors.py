@@ -172,6 +172,59 @@ class MixturePrior(Prior):
         """Posterior probability of each component given ``z``, shape ``(N, K)``."""
         return torch.softmax(self.component_log_prob(z), dim=-1)
 
+    @torch.no_grad()
+    def fit_to(self, z: Tensor, random_state: int = 0) -> None:
+        """Move a trainable mixture onto the points ``z`` (e.g. the current embedding).
+
+        The maximum-likelihood step for the prior given the posterior: k-means
+        (k-means++ starts) places the means, cluster sizes set the weights and
+        each cluster's spread sets its component's scale. Gradient steps on
+        ``log p(z)`` alone can leave components empty and merge clusters; this
+        re-estimation cannot.
+        """
+        from sklearn.cluster import KMeans
+
+        points = z.detach().cpu().double().numpy()
+        k = self.n_mixture_components
+        if len(points) < k:
+            return
+        km = KMeans(n_clusters=k, n_init=3, random_state=random_state).fit(points)
+        counts = np.bincount(km.labels_, minlength=k).astype(float)
+        spread = np.array(
+            [
+                np.mean(np.sum((points[km.labels_ == j] - km.cluster_centers_[j]) ** 2, axis=1))
+                if counts[j] > 1
+                else np.nan
+                for j in range(k)
+            ]
+        )
+        base = torch.diagonal(self.base_scale_tril @ self.base_scale_tril.mT, dim1=-2, dim2=-1)
+        ratio = spread / base.sum(-1).cpu().double().numpy()
+        ratio = np.where(np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
+        weights = (counts + 1.0) / (counts.sum() + k)
+        for param, value in [
+            (self.means, km.cluster_centers_),
+            (self.logits, np.log(weights)),
+            (self.log_scales, 0.5 * np.log(ratio)),
+        ]:
+            param.copy_(torch.as_tensor(value, dtype=param.dtype, device=param.device))
+
+    @property
+    def n_groups(self) -> int:
+        """Number of groups of components (arms, segments, clusters or classes)."""
+        return int(self.component_labels.max()) + 1
+
+    def group_log_prob(self, z: Tensor) -> Tensor:
+        """``log p(z, g)`` for every group ``g`` of components, shape ``(N, G)``.
+
+        Groups are ``component_labels``; ``logsumexp`` over the last axis gives
+        :meth:`log_prob`. They are the clusters of ``predict`` and the classes of
+        semi-supervised fits.
+        """
+        one_hot = nn.functional.one_hot(self.component_labels, self.n_groups)
+        log_mask = torch.log(one_hot.to(z.dtype))  # 0 inside a group, -inf outside
+        return torch.logsumexp(self.component_log_prob(z).unsqueeze(-1) + log_mask, dim=1)
+
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         probs = torch.softmax(self.logits.detach(), dim=0)
         k = torch.multinomial(probs, n, replacement=True, generator=generator)
@@ -307,7 +360,10 @@ def square_prior(n_segments: int = 10, noise: float = 0.06, spacing: float = 0.0
 
 
 def mixture_prior(
-    n_clusters: int = 10, n_components: int = 2, trainable: bool = False
+    n_clusters: int = 10,
+    n_components: int = 2,
+    trainable: bool = False,
+    n_groups: int | None = None,
 ) -> MixturePrior:
     """Gaussian mixture with ``n_clusters`` equal components.
 
@@ -316,46 +372,57 @@ def mixture_prior(
     component elongated radially (std 0.5) and thin tangentially (std 0.1). In
     more dimensions, means at distance 2 from the origin along well-spread
     directions (orthogonal when ``n_clusters <= n_components``, otherwise
-    fixed pseudo-random directions), isotropic std 0.3.
+    fixed pseudo-random directions), isotropic std 0.3. Components are
+    grouped round-robin into ``n_groups`` groups (one per component when None).
     """
+    labels = np.arange(n_clusters) % (n_groups or n_clusters)
     if n_components == 2:
         radius = 1.4 * max(1.0, n_clusters / 10)
         angle = 2 * np.pi * np.arange(n_clusters) / n_clusters
         radial = np.stack([np.cos(angle), np.sin(angle)], axis=1)
         covs = _tangent_covariances(radial, np.full(n_clusters, 0.5), 0.1)
-        return MixturePrior(radius * radial, covs, trainable=trainable)
+        return MixturePrior(radius * radial, covs, None, labels, trainable=trainable)
     if n_clusters <= n_components:
         directions = np.eye(n_components)[:n_clusters]
     else:
         directions = np.random.default_rng(0).normal(size=(n_clusters, n_components))
         directions /= np.linalg.norm(directions, axis=1, keepdims=True)
     covs = np.repeat((0.3**2 * np.eye(n_components))[None], n_clusters, axis=0)
-    return MixturePrior(2.0 * directions, covs, trainable=trainable)
+    return MixturePrior(2.0 * directions, covs, None, labels, trainable=trainable)
 
 
-def _gaussian(n_components: int, n_clusters: int | None) -> Prior:
-    return GaussianPrior(n_components)
+def _gaussian(n_components: int, n_clusters: int | None, n_classes: int | None) -> Prior:
+    if n_classes is None:
+        return GaussianPrior(n_components)
+    # A Gaussian has no parts to hand to classes: one learned component per class.
+    return mixture_prior(n_classes, n_components, trainable=True)
 
 
-def _mixture(n_components: int, n_clusters: int | None) -> Prior:
-    return mixture_prior(10 if n_clusters is None else n_clusters, n_components, trainable=True)
+def _mixture(n_components: int, n_clusters: int | None, n_classes: int | None) -> Prior:
+    k = n_clusters if n_clusters is not None else (n_classes or 10)
+    if n_classes is not None and k < n_classes:
+        raise ValueError(
+            f"n_clusters={k} is smaller than the {n_classes} classes in y; each class needs "
+            "at least one component of prior='mixture'."
+        )
+    return mixture_prior(k, n_components, trainable=True, n_groups=n_classes)
 
 
-def _two_d(builder: Callable[[], MixturePrior]) -> Callable[[int, int | None], Prior]:
-    def make(n_components: int, n_clusters: int | None) -> Prior:
-        return builder()
+def _two_d(builder: Callable[[int], MixturePrior]) -> Callable[..., Prior]:
+    def make(n_components: int, n_clusters: int | None, n_classes: int | None) -> Prior:
+        return builder(n_classes or 10)
 
     make.two_d_only = True  # type: ignore[attr-defined]
     return make
 
 
-#: Named priors: ``name -> factory(n_components, n_clusters)``.
-PRIORS: dict[str, Callable[[int, int | None], Prior]] = {
+#: Named priors: ``name -> factory(n_components, n_clusters, n_classes)``.
+PRIORS: dict[str, Callable[[int, int | None, int | None], Prior]] = {
     "gaussian": _gaussian,
     "mixture": _mixture,
-    "pinwheel": _two_d(pinwheel_prior),
-    "swiss_roll": _two_d(swiss_roll_prior),
-    "square": _two_d(square_prior),
+    "pinwheel": _two_d(lambda n: pinwheel_prior(n_arms=n)),
+    "swiss_roll": _two_d(lambda n: swiss_roll_prior(n_segments=n)),
+    "square": _two_d(lambda n: square_prior(n_segments=n)),
 }
 
 
@@ -364,7 +431,9 @@ def is_two_d_only(name: str) -> bool:
     return getattr(PRIORS[name], "two_d_only", False)
 
 
-def make_prior(name: str, n_components: int = 2, n_clusters: int | None = None) -> Prior:
+def make_prior(
+    name: str, n_components: int = 2, n_clusters: int | None = None, n_classes: int | None = None
+) -> Prior:
     """Build a named prior.
 
     Parameters
@@ -373,7 +442,13 @@ def make_prior(name: str, n_components: int = 2, n_clusters: int | None = None) 
     n_components : int, default=2
         Latent dimension. The pinwheel, swiss roll and square exist in 2-D only.
     n_clusters : int or None, default=None
-        Number of components of ``"mixture"`` (10 when None); ignored otherwise.
+        Number of components of ``"mixture"`` (10, or ``n_classes``, when None);
+        ignored otherwise.
+    n_classes : int or None, default=None
+        For semi-supervised fits: partition the prior into this many classes
+        (the pinwheel's arms, the segments of the swiss roll and square, the
+        mixture's components round-robin; the Gaussian becomes a mixture with
+        one component per class).
 
     Returns
     -------
@@ -386,4 +461,4 @@ def make_prior(name: str, n_components: int = 2, n_clusters: int | None = None) 
             f"prior={name!r} is defined in 2 dimensions only, but n_components={n_components}; "
             "use prior='gaussian' or 'mixture' for other dimensions."
         )
-    return PRIORS[name](n_components, n_clusters)
+    return PRIORS[name](n_components, n_clusters, n_classes)

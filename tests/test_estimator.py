@@ -44,6 +44,8 @@ def test_fit_returns_self_and_sets_attributes(digits):
         "auxiliary_kl",
         "sleep",
         "graph",
+        "adversarial",
+        "classification",
         "kl_weight",
     }
     assert all(len(v) == 3 for v in model.history_.values())
@@ -322,7 +324,7 @@ def test_fit_does_not_mutate_parameters_or_prior_object(digits):
 
 
 @pytest.mark.parametrize("prior", ["gaussian", "mixture", "pinwheel", "swiss_roll", "square"])
-@pytest.mark.parametrize("posterior", ["diffusion", "gaussian"])
+@pytest.mark.parametrize("posterior", ["diffusion", "gaussian", "iaf", "adversarial"])
 def test_every_prior_and_posterior_fits(digits, prior, posterior):
     X, _ = digits
     model = DDVIEmbedding(**{**FAST, "prior": prior, "posterior": posterior}).fit(X)

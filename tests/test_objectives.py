@@ -117,15 +117,25 @@ def test_kl_weight_without_warmup(progress, warmup):
 
 
 def _terms():
-    values = torch.arange(6, dtype=torch.float32) + 1.0
+    n = len(LossTerms.names())
+    values = torch.arange(n, dtype=torch.float32) + 1.0
     leaf = values.clone().requires_grad_(True)
-    return LossTerms(*(2.0 * leaf[i] for i in range(6)))
+    return LossTerms(*(2.0 * leaf[i] for i in range(n)))
 
 
 def test_loss_terms_names_start_with_loss():
     names = LossTerms.names()
     assert names[0] == "loss"
-    assert names == ["loss", "reconstruction", "prior", "auxiliary_kl", "sleep", "graph"]
+    assert names == [
+        "loss",
+        "reconstruction",
+        "prior",
+        "auxiliary_kl",
+        "sleep",
+        "graph",
+        "adversarial",
+        "classification",
+    ]
     assert names == [f.name for f in dataclasses.fields(LossTerms)]
 
 
@@ -136,7 +146,7 @@ def test_loss_terms_stacked_follows_names_and_is_detached():
     assert not stacked.requires_grad
     for i, name in enumerate(LossTerms.names()):
         assert stacked[i].item() == getattr(terms, name).item()
-    torch.testing.assert_close(stacked, 2.0 * (torch.arange(6.0) + 1.0))
+    torch.testing.assert_close(stacked, 2.0 * (torch.arange(float(len(stacked))) + 1.0))
 
 
 def test_loss_weights_defaults_and_frozen():

@@ -11,21 +11,28 @@ from torch import nn
 from skddvi.diffusion import linear_betas
 from skddvi.posteriors import (
     POSTERIORS,
+    AdversarialPosterior,
     DiffusionPosterior,
     GaussianPosterior,
+    IAFPosterior,
     make_posterior,
 )
+from skddvi.posteriors.iaf import MADE
 
 IN_FEATURES = 6
 N_STEPS = 4
 FINAL_ALPHA_BAR = 0.3
-KINDS = ["gaussian", "diffusion-context", "diffusion-latent"]
+KINDS = ["gaussian", "diffusion-context", "diffusion-latent", "iaf", "adversarial"]
 
 
 def _build(kind, dim, n_steps=N_STEPS, seed=0):
     torch.manual_seed(seed)
     if kind == "gaussian":
         return GaussianPosterior(IN_FEATURES, dim)
+    if kind == "iaf":
+        return IAFPosterior(IN_FEATURES, dim, n_flows=3, hidden_dims=(16, 16), context_dim=4)
+    if kind == "adversarial":
+        return AdversarialPosterior(IN_FEATURES, dim, critic_dims=(16,))
     context_dim = 5 if kind == "diffusion-context" else 0
     return DiffusionPosterior(IN_FEATURES, dim, n_steps, FINAL_ALPHA_BAR, context_dim, (16, 8))
 
@@ -40,11 +47,18 @@ def _noise(posterior, n, seed=2, dtype=torch.float32):
 
 
 def _perturb_denoiser_output(posterior):
-    """Give the zero-initialised output layer weights, so gradients reach the inner layers."""
+    """Give zero-initialised output layers weights, so gradients reach the inner layers."""
     gen = torch.Generator().manual_seed(7)
+    if isinstance(posterior, DiffusionPosterior):
+        outputs = [posterior.denoiser.output]
+    elif isinstance(posterior, IAFPosterior):
+        outputs = [m for made in posterior.flows for m in (made.output, made.context_output)]
+    else:
+        return
     with torch.no_grad():
-        for p in posterior.denoiser.output.parameters():
-            p.copy_(0.3 * torch.randn(p.shape, generator=gen))
+        for layer in outputs:
+            for p in layer.parameters():
+                p.copy_(0.3 * torch.randn(p.shape, generator=gen))
 
 
 @pytest.fixture(
@@ -84,12 +98,12 @@ def test_contract_rsample_depends_on_the_noise(posterior):
 
 
 def test_contract_gradients_reach_every_parameter(posterior):
-    if isinstance(posterior, DiffusionPosterior):
-        _perturb_denoiser_output(posterior)
+    _perturb_denoiser_output(posterior)
     h = _features(16)
     z, log_ratio = posterior.rsample(h, _noise(posterior, 16))
     (z.sum() + log_ratio.sum()).backward()
-    names = dict(posterior.named_parameters())
+    # An adversarial family's critic is trained by adversarial_losses, not by draws.
+    names = {n: p for n, p in posterior.named_parameters() if not n.startswith("critic.")}
     assert names  # there is something to train
     for name, param in names.items():
         assert param.grad is not None, name
@@ -118,8 +132,7 @@ def test_contract_embed_is_deterministic(posterior):
 
 
 def test_contract_embed_rows_are_independent_in_float64(posterior):
-    if isinstance(posterior, DiffusionPosterior):
-        _perturb_denoiser_output(posterior)
+    _perturb_denoiser_output(posterior)
     posterior = posterior.double()
     h = _features(13, dtype=torch.float64)
     with torch.no_grad():
@@ -133,8 +146,8 @@ def test_contract_sleep_loss(posterior):
     z = torch.randn(20, posterior.dim, generator=gen)
     h_dream = _features(20) if posterior.uses_dreams else None
     loss = posterior.sleep_loss(z, h_dream, gen)
-    if isinstance(posterior, GaussianPosterior):
-        assert loss is None
+    if not isinstance(posterior, DiffusionPosterior):
+        assert loss is None  # the baselines train on the ELBO alone
     else:
         assert loss.shape == (20,)
         assert torch.isfinite(loss).all()
@@ -167,7 +180,11 @@ def test_sleep_loss_gradients_reach_the_denoiser():
 
 
 def test_make_posterior():
-    assert set(POSTERIORS) == {"gaussian", "diffusion"}
+    assert set(POSTERIORS) == {"gaussian", "diffusion", "iaf", "adversarial"}
+    assert isinstance(make_posterior("iaf", IN_FEATURES, 2, n_steps=3), IAFPosterior)
+    assert isinstance(
+        make_posterior("adversarial", IN_FEATURES, 2, n_steps=3), AdversarialPosterior
+    )
     gaussian = make_posterior("gaussian", IN_FEATURES, 2, n_steps=3, context_dim=4)
     assert isinstance(gaussian, GaussianPosterior)
     diffusion = make_posterior(
@@ -450,3 +467,87 @@ def test_denoiser_output_starts_at_zero():
     assert isinstance(posterior.denoiser.output, nn.Linear)
     assert torch.count_nonzero(posterior.denoiser.output.weight) == 0
     assert torch.count_nonzero(posterior.denoiser.output.bias) == 0
+
+
+# ------------------------------------------------------------------ baselines
+
+
+def test_contract_matched_by_critic(posterior):
+    assert posterior.matched_by_critic is isinstance(posterior, AdversarialPosterior)
+
+
+def test_fresh_iaf_is_a_scaled_gaussian():
+    """Zero-initialised MADE outputs give m = 0 and a constant gate g = sigmoid(2):
+    z = g^K z_0, whose density follows by the change of variables."""
+    posterior = _build("iaf", 2).double()
+    h = _features(50, dtype=torch.float64)
+    noise = _noise(posterior, 50, dtype=torch.float64)
+    z, log_ratio = posterior.rsample(h, noise)
+    mean, log_var = posterior.head(h)
+    shrink = torch.sigmoid(torch.tensor(2.0, dtype=torch.float64)) ** len(posterior.flows)
+    expected = torch.distributions.Normal(mean * shrink, torch.exp(0.5 * log_var) * shrink)
+    torch.testing.assert_close(log_ratio, expected.log_prob(z).sum(-1))
+    torch.testing.assert_close(posterior.embed(h), mean * shrink)
+
+
+def test_iaf_log_ratio_is_the_change_of_variables_density():
+    """With trained-looking weights, log q(z | x) matches log q(z_0) - log|det dz/dz_0|
+    computed by autograd."""
+    posterior = _build("iaf", 3).double()
+    _perturb_denoiser_output(posterior)
+    h = _features(4, dtype=torch.float64)
+    noise = _noise(posterior, 4, dtype=torch.float64)
+    _, log_ratio = posterior.rsample(h, noise)
+    mean, log_var = posterior.head(h)
+    for i in range(4):
+        z0 = (mean[i] + torch.exp(0.5 * log_var[i]) * noise[i]).detach()
+        row = h[i : i + 1]
+        jac = torch.autograd.functional.jacobian(
+            lambda v, row=row: posterior._flow(v[None], row)[0][0], z0
+        )
+        base = torch.distributions.Normal(mean[i], torch.exp(0.5 * log_var[i])).log_prob(z0).sum()
+        torch.testing.assert_close(log_ratio[i], base - torch.logdet(jac), rtol=1e-8, atol=1e-8)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_made_is_autoregressive(reverse):
+    torch.manual_seed(0)
+    made = MADE(4, (12, 12), context_dim=3, reverse=reverse).double()
+    with torch.no_grad():
+        for p in made.parameters():
+            p.copy_(torch.randn(p.shape))
+    z, c = torch.randn(4, dtype=torch.float64), torch.randn(1, 3, dtype=torch.float64)
+    jac = torch.autograd.functional.jacobian(lambda v: torch.cat(made(v[None], c), -1)[0], z)
+    order = torch.arange(4).flip(0) if reverse else torch.arange(4)
+    for out in range(8):
+        i = out % 4
+        for j in range(4):
+            if order[j] >= order[i]:
+                assert jac[out, j] == 0, (out, j)
+    assert jac.abs().sum() > 0
+
+
+def test_adversarial_losses_train_encoder_and_critic_separately():
+    posterior = _build("adversarial", 2)
+    h = _features(32)
+    z, _ = posterior.rsample(h, _noise(posterior, 32))
+    z_prior = torch.randn(32, 2, generator=torch.Generator().manual_seed(3))
+    regulariser, critic_loss = posterior.adversarial_losses(z, z_prior)
+    regulariser.backward(retain_graph=True)
+    assert posterior.head.weight.grad.abs().sum() > 0
+    assert all(p.grad is None for p in posterior.critic.parameters())
+    posterior.zero_grad()
+    critic_loss.backward()
+    assert posterior.head.weight.grad is None or posterior.head.weight.grad.abs().sum() == 0
+    assert all(p.grad.abs().sum() > 0 for p in posterior.critic.parameters())
+
+
+def test_adversarial_posterior_is_a_narrow_gaussian_around_the_encoder():
+    posterior = _build("adversarial", 2).double()
+    h = _features(20, dtype=torch.float64)
+    noise = _noise(posterior, 20, dtype=torch.float64)
+    z, log_ratio = posterior.rsample(h, noise)
+    point = posterior.embed(h)
+    torch.testing.assert_close(z, point + 0.05 * noise)
+    expected = torch.distributions.Normal(point, 0.05).log_prob(z).sum(-1)
+    torch.testing.assert_close(log_ratio, expected)

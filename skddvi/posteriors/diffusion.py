@@ -1,97 +1,18 @@
-"""Variational posterior families ``q_phi(z | x)`` behind one interface.
-
-A posterior reads the encoder's features ``h(x)`` (shape ``(N, H)``) and
-offers:
-
-- ``noise_dim`` : how many standard normal numbers one draw consumes;
-- ``rsample(h, noise)`` : a reparameterised draw ``z`` and the per-row
-  ``log_ratio = log q(z, aux | x) - log r(aux | z)`` the ELBO needs (for a
-  family without auxiliary variables, ``log q(z | x)``);
-- ``embed(h)`` : a deterministic point summary of ``q(z | x)``;
-- ``sleep_loss(z, h_dream, generator)`` : the sleep term on dreams
-  ``(z, x~) ~ p_theta`` (``h_dream`` are the features of ``x~``, or None when
-  the posterior does not condition on them), or None when the family has no
-  sleep phase.
-
-Families register themselves in :data:`POSTERIORS`, so new ones (flows,
-adversarial encoders) plug in without touching the estimator.
-"""
+"""The DDVI posterior: a Gaussian start followed by a denoising diffusion chain."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
 
-from .diffusion import NoiseSchedule, linear_betas
-from .networks import Denoiser
-from .objectives import normal_log_prob, standard_normal_log_prob
-
-__all__ = ["POSTERIORS", "DiffusionPosterior", "GaussianPosterior", "Posterior", "make_posterior"]
-
-# Bounds of the encoder's log-variance: keeps exp() finite early in training.
-_LOG_VAR_RANGE = (-12.0, 6.0)
-
-
-class Posterior(nn.Module):
-    """Base class of posterior families (see the module docstring)."""
-
-    dim: int
-    noise_dim: int
-
-    def rsample(self, h: Tensor, noise: Tensor) -> tuple[Tensor, Tensor]:  # pragma: no cover
-        raise NotImplementedError
-
-    def embed(self, h: Tensor) -> Tensor:  # pragma: no cover
-        raise NotImplementedError
-
-    def sleep_loss(
-        self, z: Tensor, h_dream: Tensor | None, generator: torch.Generator | None
-    ) -> Tensor | None:
-        """Sleep term per row; None for families trained on the ELBO alone."""
-        return None
-
-    @property
-    def uses_dreams(self) -> bool:
-        """Whether :meth:`sleep_loss` needs the features of decoded dreams."""
-        return False
-
-
-class _GaussianHead(nn.Module):
-    """Linear map from features to the mean and log-variance of a diagonal Gaussian."""
-
-    def __init__(self, in_features: int, dim: int) -> None:
-        super().__init__()
-        self.linear = nn.Linear(in_features, 2 * dim)
-
-    def forward(self, h: Tensor) -> tuple[Tensor, Tensor]:
-        mean, log_var = self.linear(h).chunk(2, dim=-1)
-        return mean, log_var.clamp(*_LOG_VAR_RANGE)
-
-
-class GaussianPosterior(Posterior):
-    """``q(z | x) = N(mu(x), diag sigma^2(x))``: the AEVB (VAE) baseline.
-
-    It has no sleep phase: AEVB is trained on the ELBO alone.
-    """
-
-    def __init__(self, in_features: int, dim: int) -> None:
-        super().__init__()
-        self.dim = dim
-        self.noise_dim = dim
-        self.head = _GaussianHead(in_features, dim)
-
-    def rsample(self, h: Tensor, noise: Tensor) -> tuple[Tensor, Tensor]:
-        mean, log_var = self.head(h)
-        log_std = 0.5 * log_var
-        z = mean + torch.exp(log_std) * noise
-        return z, standard_normal_log_prob(noise, log_std)
-
-    def embed(self, h: Tensor) -> Tensor:
-        return self.head(h)[0]
+from ..diffusion import NoiseSchedule, linear_betas
+from ..networks import Denoiser
+from ..objectives import normal_log_prob, standard_normal_log_prob
+from ._base import GaussianHead, Posterior
 
 
 class _Base(NamedTuple):
@@ -154,7 +75,7 @@ class DiffusionPosterior(Posterior):
         super().__init__()
         self.dim = dim
         self.noise_dim = dim * (n_steps + 1)
-        self.head = _GaussianHead(in_features, dim)
+        self.head = GaussianHead(in_features, dim)
         self.context = nn.Linear(in_features, context_dim) if context_dim > 0 else None
         self.schedule = NoiseSchedule(linear_betas(n_steps, final_alpha_bar))
         self.denoiser = Denoiser(dim, context_dim, n_steps, denoiser_dims)
@@ -174,7 +95,7 @@ class DiffusionPosterior(Posterior):
 
     def _y_T(self, base: _Base) -> tuple[Tensor, Tensor]:
         """Mean and variance of ``q(y_T | x)``."""
-        abar = self.schedule._scalars["alpha_bars"][-1]
+        abar = self.schedule.scalars["alpha_bars"][-1]
         return abar**0.5 * base.mean, abar * base.var + (1.0 - abar)
 
     def _affine(self, base: _Base, sched: dict[str, Tensor]) -> tuple[Tensor, Tensor, Tensor]:
@@ -253,16 +174,14 @@ class DiffusionPosterior(Posterior):
         n, steps, sched = z.shape[0], self.n_steps, self.schedule
         noise = torch.randn(3, n, self.dim, generator=generator, device=z.device, dtype=z.dtype)
         t = torch.randint(1, steps + 1, (n,), generator=generator, device=z.device)
-        prev_bar = torch.where(t > 1, sched.alpha_bars[(t - 2).clamp_min(0)], 1.0)
-        prev_bar = prev_bar.to(z.dtype).unsqueeze(-1)
-        y_prev = prev_bar.sqrt() * z + (1.0 - prev_bar).sqrt() * noise[0]
-        beta = sched._get("betas", t, z)
-        y_t = (1.0 - beta).sqrt() * y_prev + beta.sqrt() * noise[1]
+        mean_prev, std_prev = sched.forward_previous(z, t)
+        y_prev = mean_prev + std_prev * noise[0]
+        y_t = sched.forward_step(y_prev, t, noise[1])
         conditioned = h_dream is not None and self.context is not None
         base = self._base(h_dream) if conditioned else _Base(z, z, None)  # z, z: unread
         offset, gain, std = self._affine(base, sched.step_tensors(t, z))
         correction = self.denoiser(y_t, t, base.condition)
-        mean = offset + gain * y_t + sched._get("posterior_coef_z", t, z) * correction
+        mean = offset + gain * y_t + sched.at("posterior_coef_z", t, z) * correction
         log_q = steps * normal_log_prob(y_prev, mean, std.expand_as(mean))
         if conditioned:
             signal, spread = sched.forward_marginal(z, steps)
@@ -273,19 +192,5 @@ class DiffusionPosterior(Posterior):
     @property
     def _neg_entropy_r(self) -> float:
         """``E log r(y_{1:T} | z)``, the same for every ``z``."""
-        betas = self.schedule._scalars["betas"]
+        betas = self.schedule.scalars["betas"]
         return -0.5 * self.dim * sum(math.log(2 * math.pi * b) + 1.0 for b in betas)
-
-
-#: Named posterior families: ``name -> factory(in_features, dim, options)``.
-POSTERIORS: dict[str, Callable[..., Posterior]] = {
-    "gaussian": lambda in_features, dim, **_: GaussianPosterior(in_features, dim),
-    "diffusion": DiffusionPosterior,
-}
-
-
-def make_posterior(name: str, in_features: int, dim: int, **options) -> Posterior:
-    """Build a registered posterior family; ``options`` go to families that use them."""
-    if name not in POSTERIORS:
-        raise ValueError(f"Unknown posterior {name!r}; expected one of {sorted(POSTERIORS)}.")
-    return POSTERIORS[name](in_features, dim, **options)

@@ -1,0 +1,144 @@
+"""Clustering with grouped priors, and semi-supervised fits (paper sections 4.1, 4.2)."""
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits, make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from skddvi import DDVIEmbedding
+from skddvi.priors import GaussianPrior, MixturePrior, make_prior
+
+FAST = dict(n_epochs=30, hidden_dims=(64,), n_steps=3, batch_size=256, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:600], y[:600]
+
+
+# ----------------------------------------------------------------- priors
+
+
+@pytest.mark.parametrize("name", ["mixture", "pinwheel", "swiss_roll", "square", "gaussian"])
+@pytest.mark.parametrize("n_classes", [2, 3, 7])
+def test_priors_partition_into_classes(name, n_classes):
+    prior = make_prior(name, 2, n_classes=n_classes)
+    assert isinstance(prior, MixturePrior)
+    assert prior.n_groups == n_classes
+    counts = np.bincount(prior.component_labels.numpy(), minlength=n_classes)
+    assert counts.min() >= 1
+    z = torch.randn(40, 2, generator=torch.Generator().manual_seed(0))
+    groups = prior.group_log_prob(z)
+    assert groups.shape == (40, n_classes)
+    torch.testing.assert_close(torch.logsumexp(groups, -1), prior.log_prob(z))
+
+
+def test_mixture_needs_a_component_per_class():
+    with pytest.raises(ValueError, match="n_clusters=3"):
+        make_prior("mixture", 2, n_clusters=3, n_classes=5)
+    prior = make_prior("mixture", 2, n_clusters=6, n_classes=3)
+    np.testing.assert_array_equal(prior.component_labels.numpy(), [0, 1, 2, 0, 1, 2])
+
+
+def test_group_responsibilities_of_a_component_mean_favour_its_group():
+    prior = make_prior("pinwheel", 2)
+    with torch.no_grad():
+        groups = prior.group_log_prob(prior.means)
+    np.testing.assert_array_equal(groups.argmax(-1).numpy(), prior.component_labels.numpy())
+
+
+# -------------------------------------------------------------- clustering
+
+
+def test_predict_is_available_only_with_grouped_priors(digits):
+    assert not hasattr(DDVIEmbedding(), "predict")
+    assert not hasattr(DDVIEmbedding(prior=GaussianPrior(2)), "predict")
+    for prior in ["mixture", "pinwheel", "swiss_roll", "square"]:
+        assert hasattr(DDVIEmbedding(prior=prior), "predict")
+        assert hasattr(DDVIEmbedding(prior=prior), "fit_predict")
+
+
+def test_predict_matches_fit_predict_and_predict_proba(digits):
+    X, _ = digits
+    model = DDVIEmbedding(prior="mixture", n_clusters=10, **FAST)
+    labels = model.fit_predict(X)
+    np.testing.assert_array_equal(labels, model.predict(X))
+    proba = model.predict_proba(X)
+    assert proba.shape == (len(X), 10)
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+    np.testing.assert_array_equal(proba.argmax(1), labels)
+    np.testing.assert_array_equal(
+        DDVIEmbedding(prior="mixture", n_clusters=10, **FAST).fit(X).predict(X), labels
+    )
+
+
+def test_pinwheel_clusters_are_its_arms(digits):
+    X, _ = digits
+    model = DDVIEmbedding(prior="pinwheel", **FAST).fit(X)
+    assert model.predict_proba(X[:5]).shape == (5, 10)
+    assert set(model.predict(X)) <= set(range(10))
+
+
+def test_mixture_prior_recovers_well_separated_blobs():
+    X, y = make_blobs(n_samples=500, n_features=10, centers=5, random_state=0)
+    model = DDVIEmbedding(prior="mixture", n_clusters=5, random_state=0, n_epochs=150)
+    assert adjusted_rand_score(y, model.fit_predict(X)) >= 0.95
+
+
+# --------------------------------------------------------- semi-supervised
+
+
+def test_fully_labelled_fit_predicts_its_training_labels(digits):
+    X, y = digits
+    model = DDVIEmbedding(**FAST).fit(X, y)
+    np.testing.assert_array_equal(model.classes_, np.arange(10))
+    assert isinstance(model.prior_, MixturePrior) and model.prior_.n_groups == 10
+    assert np.mean(model.predict(X) == y) >= 0.95
+    assert model.history_["classification"][-1] < model.history_["classification"][0]
+
+
+def test_string_labels_and_unlabelled_rows(digits):
+    X, y = digits
+    names = np.array(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"],
+        dtype=object,
+    )
+    partial = names[y].copy()
+    partial[200:] = -1  # unlabelled, the UMAP convention
+    model = DDVIEmbedding(prior="pinwheel", **FAST).fit(X, partial)
+    assert set(model.classes_) == set(names)
+    predicted = model.predict(X)
+    assert predicted.dtype == object
+    assert np.mean(predicted[:200] == names[y[:200]]) >= 0.9
+    assert np.mean(predicted[200:] == names[y[200:]]) >= 0.6  # chance is 0.1
+    proba = model.predict_proba(X[:3])
+    assert proba.shape == (3, 10)
+    np.testing.assert_allclose(proba.sum(1), 1.0)
+
+
+def test_all_unlabelled_is_an_unsupervised_fit(digits):
+    X, _ = digits
+    model = DDVIEmbedding(**FAST).fit(X, np.full(len(X), -1))
+    assert not hasattr(model, "classes_")
+    np.testing.assert_array_equal(model.embedding_, DDVIEmbedding(**FAST).fit(X).embedding_)
+
+
+def test_bad_labels(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="599 labels but X has 600 rows"):
+        DDVIEmbedding(**FAST).fit(X, y[:-1])
+    with pytest.raises(ValueError, match="NaN"):
+        DDVIEmbedding(**FAST).fit(X, np.where(y > 5, np.nan, y))
+    with pytest.raises(ValueError, match="n_groups=10"):
+        DDVIEmbedding(**{**FAST, "prior": GaussianPrior(2)}).fit(X, y)
+    with pytest.raises(ValueError, match="n_clusters=4"):
+        DDVIEmbedding(**{**FAST, "prior": "mixture", "n_clusters": 4}).fit(X, y)
+
+
+def test_semi_supervised_score_is_still_an_elbo(digits):
+    X, y = digits
+    model = DDVIEmbedding(**FAST).fit(X, y)
+    assert np.isfinite(model.score(X))
+    assert model.score(X) < 0
