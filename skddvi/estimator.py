@@ -115,6 +115,7 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         are sampled inside the minibatch, so large batches help.
     learning_rate : float, default=1e-2
         Initial learning rate of Adam; it decays linearly to 2% of this value.
+        Gradients are clipped to norm 1.
     device : str or torch.device, default="auto"
         Where to train: ``"auto"`` picks CUDA when available, else the CPU.
     random_state : int, RandomState instance or None, default=None

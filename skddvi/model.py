@@ -21,7 +21,6 @@ __all__ = ["DDVIModel"]
 # Dreams per step for the sleep term: a regulariser needs no more than this
 # many draws per step, and each costs a decoder and an encoder pass.
 _N_DREAMS = 256
-GRAPH_ON_MEAN = False
 
 
 class DDVIModel(nn.Module):
@@ -117,7 +116,7 @@ class DDVIModel(nn.Module):
             z_prior = self.prior.sample(x.shape[0], generator=generator).to(z.dtype)
             adversarial, critic_loss = self.posterior.adversarial_losses(z, z_prior)
             latent = adversarial
-        graph = self._graph(h, z, x_neighbor, generator)
+        graph = self._graph(z, x_neighbor, generator)
         sleep = self._sleep(min(x.shape[0], _N_DREAMS), generator)
         loss = (
             weights.reconstruction * reconstruction
@@ -153,15 +152,12 @@ class DDVIModel(nn.Module):
         return torch.randn(shape, generator=generator, device=x.device, dtype=x.dtype)
 
     def _graph(
-        self, h: Tensor, z: Tensor, x_neighbor: Tensor | None, generator: torch.Generator | None
+        self, z: Tensor, x_neighbor: Tensor | None, generator: torch.Generator | None
     ) -> Tensor:
         if self.graph is None or x_neighbor is None:
             return z.new_zeros(())
         h_neighbor = self.features(x_neighbor)
-        if GRAPH_ON_MEAN:
-            z, z_neighbor = self.posterior.embed(h), self.posterior.embed(h_neighbor)
-        else:
-            z_neighbor, _ = self.posterior.rsample(h_neighbor, self._noise(x_neighbor, generator))
+        z_neighbor, _ = self.posterior.rsample(h_neighbor, self._noise(x_neighbor, generator))
         return -self.graph.log_likelihood(z, z_neighbor, generator).mean()
 
     def _sleep(self, n: int, generator: torch.Generator | None) -> Tensor:
