@@ -17,13 +17,15 @@ from .priors import Prior
 
 __all__ = ["build_model"]
 
-# Architecture constants of the diffusion posterior. The paper's denoiser is a
-# time-conditioned MLP of 128-unit layers; the context c(x) is a learned
-# 16-dimensional summary of x read by every denoising step.
+# Architecture constants of the diffusion posterior. The correction network is
+# one time-conditioned hidden layer of 128 units (the paper's denoiser had
+# four): it refines the exact Gaussian reversal rather than carrying the whole
+# posterior, and the chain's T sequential calls dominate the cost of a step.
+# The context c(x) is a learned 16-number summary of x read by every step.
 DENOISER_DIMS = (128,)
 CONTEXT_DIM = 16
-# alpha_bar_T of the noise schedule: y_T keeps sqrt(0.5) of the signal of z,
-# so the Gaussian q(y_T | x) carries the location and the chain refines it.
+# alpha_bar_T of the noise schedule: y_T keeps sqrt(0.5) of the signal of z.
+# Measured on digits against 0.1, 0.9 and 0.99 (10-NN accuracy and ELBO).
 FINAL_ALPHA_BAR = 0.5
 # The edge kernel measures latent distances in units of GRAPH_SCALE: with a
 # unit-scale prior, neighbourhoods are about this wide. Non-edges sampled per

@@ -8,16 +8,16 @@ from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
-import scipy.sparse as sp
 import torch
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import ClassifierTags, check_array, check_random_state
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._build import build_model
+from ._checks import device_available, encode_labels, in_unit_interval, refittable, resolve_device
 from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._data import DeviceRows, feature_moments, host_batches
+from ._predict import GroupPredictionMixin
 from ._training import TrainingPlan, train
 from .graph import neighbor_graph
 from .posteriors import POSTERIORS
@@ -25,7 +25,6 @@ from .priors import PRIORS, is_two_d_only, make_prior
 
 __all__ = ["DDVIEmbedding"]
 
-_GROUPED_PRIORS = ("mixture", "pinwheel", "swiss_roll", "square")
 # A learned mixture prior is moved onto the embedding (k-means) after these
 # fractions of training, so that its components follow the data's clusters.
 _REFIT_PRIOR_AT = (0.2, 0.5)
@@ -36,7 +35,9 @@ _SCORE_DRAWS = 8
 _SCORE_SEED = 0
 
 
-class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class DDVIEmbedding(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, GroupPredictionMixin, BaseEstimator
+):
     """Embedding by Denoising Diffusion Variational Inference (DDVI).
 
     Fits a latent-variable model ``p(x | z) p(z)`` whose approximate posterior
@@ -289,11 +290,11 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     def _fit(self, X, y) -> None:
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
-        labels, classes = _encode_labels(y, X.shape[0])
+        labels, classes = encode_labels(y, X.shape[0])
         hidden_dims = self._check_hidden_dims()
         prior = self._make_prior(None if classes is None else len(classes))
         likelihood = self._resolve_likelihood(X)
-        device = _resolve_device(self.device)
+        device = resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         mean, variance = feature_moments(X)
         model = build_model(
@@ -319,7 +320,7 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             sleep_weight=self.sleep_weight,
             graph_weight=self.graph_weight,
             reconstruction_weight=1.0 / X.shape[1],
-            refit_prior_at=_REFIT_PRIOR_AT if _refittable(prior, classes) else (),
+            refit_prior_at=_REFIT_PRIOR_AT if refittable(prior, classes) else (),
         )
         neighbors = None
         if self.graph_weight > 0:
@@ -377,13 +378,13 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     def _resolve_likelihood(self, X) -> str:
         if self.likelihood != "auto":
-            if self.likelihood == "bernoulli" and not _in_unit_interval(X):
+            if self.likelihood == "bernoulli" and not in_unit_interval(X):
                 raise ValueError(
                     "likelihood='bernoulli' needs every value of X in [0, 1]; "
                     "use likelihood='gaussian' or rescale X."
                 )
             return self.likelihood
-        return "bernoulli" if _in_unit_interval(X) else "gaussian"
+        return "bernoulli" if in_unit_interval(X) else "gaussian"
 
     def _resolve_n_epochs(self, n_samples: int) -> int:
         if self.n_epochs is not None:
@@ -398,7 +399,7 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
         float64 makes a row's result independent of the batch it is in.
         """
-        device = self.device_ if _device_available(self.device_) else torch.device("cpu")
+        device = self.device_ if device_available(self.device_) else torch.device("cpu")
         return copy.deepcopy(self.module_).to(device=device, dtype=torch.float64), device
 
     def _map_rows(self, X, fn, out_dim: int, dtype) -> np.ndarray:
@@ -518,79 +519,6 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
             x, _ = module.sample(int(n_samples), gen)
         return x.cpu().numpy()
 
-    # ------------------------------------------------------ clusters, classes
-
-    def _has_groups(self) -> bool:
-        """Whether the prior has groups of components (clusters, classes) to predict."""
-        prior = self.prior_ if hasattr(self, "prior_") else self.prior
-        if isinstance(prior, str):
-            return prior in _GROUPED_PRIORS
-        return hasattr(prior, "group_log_prob")
-
-    @available_if(_has_groups)
-    def predict_proba(self, X):
-        """Probability of each cluster or class for each row.
-
-        After a semi-supervised fit: the classifier ``q(l | x)``, columns in the
-        order of ``classes_``. Otherwise: the responsibilities of the prior's
-        groups (``prior="mixture"``: its components; the pinwheel: its arms;
-        the swiss roll and square: their segments) for the row's embedding.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_clusters_or_classes)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32])
-        if hasattr(self, "classes_"):
-            return self._map_rows(
-                X, lambda m, x: m.class_log_proba(x).exp(), len(self.classes_), np.float64
-            )
-        return self._map_rows(
-            X,
-            lambda m, x: torch.softmax(m.prior.group_log_prob(m.embed(x)), dim=-1),
-            self.prior_.n_groups,
-            np.float64,
-        )
-
-    @available_if(_has_groups)
-    def predict(self, X):
-        """Cluster (unsupervised fit) or label (semi-supervised fit) of each row.
-
-        The cluster is the prior group with the highest responsibility for the
-        row's embedding; the label is the classifier's most probable class.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-        """
-        best = self.predict_proba(X).argmax(axis=1)
-        return self.classes_[best] if hasattr(self, "classes_") else best
-
-    @available_if(_has_groups)
-    def fit_predict(self, X, y=None):
-        """Fit, then :meth:`predict` the training rows.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,), default=None
-            Labels for a semi-supervised fit (see :meth:`fit`).
-
-        Returns
-        -------
-        labels : ndarray of shape (n_samples,)
-        """
-        return self.fit(X, y).predict(X)
-
     @property
     def _n_features_out(self) -> int:
         return self.embedding_.shape[1]
@@ -603,58 +531,3 @@ class DDVIEmbedding(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         # however many there are (it stays a transformer, not a classifier).
         tags.classifier_tags = ClassifierTags(multi_class=True)
         return tags
-
-
-def _refittable(prior, classes) -> bool:
-    """A learned mixture of an unsupervised fit is re-estimated on the embedding."""
-    params = list(prior.parameters()) if isinstance(prior, torch.nn.Module) else []
-    return classes is None and hasattr(prior, "fit_to") and any(p.requires_grad for p in params)
-
-
-def _encode_labels(y, n_samples: int):
-    """``(index of each row's class, -1 if unlabelled; classes)``, or ``(None, None)``."""
-    if y is None:
-        return None, None
-    y = column_or_1d(y)
-    if len(y) != n_samples:
-        raise ValueError(f"y has {len(y)} labels but X has {n_samples} rows.")
-    if y.dtype.kind == "f" and np.isnan(y).any():
-        raise ValueError("y contains NaN; mark unlabelled rows with -1.")
-    unlabelled = y == -1 if y.dtype.kind in "iuf" else y.astype(str) == "-1"
-    if unlabelled.all():
-        return None, None
-    classes, codes = np.unique(y[~unlabelled], return_inverse=True)
-    encoded = np.full(n_samples, -1, dtype=np.int64)
-    encoded[~unlabelled] = codes
-    return encoded, classes
-
-
-def _in_unit_interval(X) -> bool:
-    values = X.data if sp.issparse(X) else X
-    if values.size == 0:
-        return True
-    return bool(values.min() >= 0.0 and values.max() <= 1.0)
-
-
-def _resolve_device(device) -> torch.device:
-    if isinstance(device, str) and device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device={device!r} is not a valid torch device.") from exc
-    if not _device_available(resolved):
-        raise ValueError(f"device={device!r} is not available on this machine.")
-    return resolved
-
-
-def _device_available(device: torch.device) -> bool:
-    if device.type == "cpu":
-        return True
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            return False
-        return device.index is None or device.index < torch.cuda.device_count()
-    if device.type == "mps":
-        return torch.backends.mps.is_available()
-    return False

@@ -1,0 +1,65 @@
+"""Input checks and resolutions of the estimator that need no torch model."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.utils.validation import column_or_1d
+
+__all__ = ["device_available", "encode_labels", "in_unit_interval", "refittable", "resolve_device"]
+
+
+def refittable(prior, classes) -> bool:
+    """A learned mixture of an unsupervised fit is re-estimated on the embedding."""
+    params = list(prior.parameters()) if isinstance(prior, torch.nn.Module) else []
+    return classes is None and hasattr(prior, "fit_to") and any(p.requires_grad for p in params)
+
+
+def encode_labels(y, n_samples: int):
+    """``(index of each row's class, -1 if unlabelled; classes)``, or ``(None, None)``."""
+    if y is None:
+        return None, None
+    y = column_or_1d(y)
+    if len(y) != n_samples:
+        raise ValueError(f"y has {len(y)} labels but X has {n_samples} rows.")
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError("y contains NaN; mark unlabelled rows with -1.")
+    unlabelled = y == -1 if y.dtype.kind in "iuf" else y.astype(str) == "-1"
+    if unlabelled.all():
+        return None, None
+    classes, codes = np.unique(y[~unlabelled], return_inverse=True)
+    encoded = np.full(n_samples, -1, dtype=np.int64)
+    encoded[~unlabelled] = codes
+    return encoded, classes
+
+
+def in_unit_interval(X) -> bool:
+    values = X.data if sp.issparse(X) else X
+    if values.size == 0:
+        return True
+    return bool(values.min() >= 0.0 and values.max() <= 1.0)
+
+
+def resolve_device(device) -> torch.device:
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a valid torch device.") from exc
+    if not device_available(resolved):
+        raise ValueError(f"device={device!r} is not available on this machine.")
+    return resolved
+
+
+def device_available(device: torch.device) -> bool:
+    if device.type == "cpu":
+        return True
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            return False
+        return device.index is None or device.index < torch.cuda.device_count()
+    if device.type == "mps":
+        return torch.backends.mps.is_available()
+    return False

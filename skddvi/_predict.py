@@ -1,0 +1,95 @@
+"""``predict``, ``predict_proba`` and ``fit_predict`` of the estimator.
+
+Two meanings, one interface: after a semi-supervised fit (``fit(X, y)``) they
+give the classifier's labels; otherwise, with a grouped prior, the group of
+prior components (cluster) with the highest responsibility for a row's
+embedding. The methods exist only where they mean something
+(``available_if``), so ``hasattr(model, "predict")`` is False for a plain
+Gaussian prior.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+__all__ = ["GroupPredictionMixin"]
+
+_GROUPED_PRIORS = ("mixture", "pinwheel", "swiss_roll", "square")
+
+
+class GroupPredictionMixin:
+    """Clusters and labels for :class:`~skddvi.DDVIEmbedding` (see the module docstring)."""
+
+    def _has_groups(self) -> bool:
+        """Whether the prior has groups of components (clusters, classes) to predict."""
+        prior = self.prior_ if hasattr(self, "prior_") else self.prior
+        if isinstance(prior, str):
+            return prior in _GROUPED_PRIORS
+        return hasattr(prior, "group_log_prob")
+
+    @available_if(_has_groups)
+    def predict_proba(self, X):
+        """Probability of each cluster or class for each row.
+
+        After a semi-supervised fit: the classifier ``q(l | x)``, columns in the
+        order of ``classes_``. Otherwise: the responsibilities of the prior's
+        groups (``prior="mixture"``: its components; the pinwheel: its arms;
+        the swiss roll and square: their segments) for the row's embedding.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_clusters_or_classes)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32])
+        if hasattr(self, "classes_"):
+            return self._map_rows(
+                X, lambda m, x: m.class_log_proba(x).exp(), len(self.classes_), np.float64
+            )
+        return self._map_rows(
+            X,
+            lambda m, x: torch.softmax(m.prior.group_log_prob(m.embed(x)), dim=-1),
+            self.prior_.n_groups,
+            np.float64,
+        )
+
+    @available_if(_has_groups)
+    def predict(self, X):
+        """Cluster (unsupervised fit) or label (semi-supervised fit) of each row.
+
+        The cluster is the prior group with the highest responsibility for the
+        row's embedding; the label is the classifier's most probable class.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        best = self.predict_proba(X).argmax(axis=1)
+        return self.classes_[best] if hasattr(self, "classes_") else best
+
+    @available_if(_has_groups)
+    def fit_predict(self, X, y=None):
+        """Fit, then :meth:`predict` the training rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+            Labels for a semi-supervised fit (see :meth:`fit`).
+
+        Returns
+        -------
+        labels : ndarray of shape (n_samples,)
+        """
+        return self.fit(X, y).predict(X)
