@@ -83,3 +83,23 @@ def test_sparse_input_on_cuda(digits):
     X, _ = digits
     model = DDVIEmbedding(n_epochs=3, random_state=0, device="cuda").fit(sp.csr_matrix(X))
     assert np.all(np.isfinite(model.embedding_))
+
+
+@pytest.mark.parametrize("posterior", ["iaf", "adversarial"])
+def test_baseline_posteriors_on_cuda(digits, posterior):
+    X, _ = digits
+    model = DDVIEmbedding(n_epochs=3, posterior=posterior, random_state=0, device="cuda")
+    model.fit(X[:500])
+    assert np.all(np.isfinite(model.embedding_))
+    assert np.isfinite(model.score(X[:50]))
+
+
+def test_clustering_and_semi_supervised_on_cuda(digits):
+    X, y = digits
+    clusters = DDVIEmbedding(prior="mixture", n_epochs=10, random_state=0, device="cuda")
+    assert clusters.fit_predict(X[:600]).shape == (600,)
+    partial = y[:600].copy()
+    partial[300:] = -1
+    model = DDVIEmbedding(prior="pinwheel", n_epochs=20, random_state=0, device="cuda")
+    model.fit(X[:600], partial)
+    assert np.mean(model.predict(X[:300]) == y[:300]) > 0.8
