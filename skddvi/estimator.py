@@ -73,10 +73,13 @@ class DDVIEmbedding(
         found 10 best on its clustering task).
     hidden_dims : tuple of int, default=(256, 256)
         Hidden widths of the encoder; the decoder mirrors them.
-    likelihood : {"auto", "gaussian", "bernoulli"}, default="auto"
-        ``p(x | z)``: Gaussian with a learned variance per feature, or Bernoulli
-        for data in ``[0, 1]``. ``"auto"`` picks Bernoulli when all of ``X``
-        lies in ``[0, 1]``, Gaussian otherwise.
+    likelihood : {"auto", "gaussian", "isotropic", "bernoulli"}, default="auto"
+        ``p(x | z)``: Gaussian with a learned variance per feature; Gaussian
+        with one learned variance shared by all features (``"isotropic"``, the
+        noise model of probabilistic PCA and of a mean-squared-error loss:
+        large-variance directions such as leading principal components count
+        most); or Bernoulli for data in ``[0, 1]``. ``"auto"`` picks Bernoulli
+        when all of ``X`` lies in ``[0, 1]``, Gaussian otherwise.
     kl_weight : float, default=0.01
         Weight of the prior and auxiliary (KL) terms against the
         reconstruction, which is averaged over features as in the paper's
@@ -180,7 +183,7 @@ class DDVIEmbedding(
         "posterior": [StrOptions(set(POSTERIORS))],
         "n_steps": [Interval(Integral, 1, None, closed="left")],
         "hidden_dims": ["array-like"],
-        "likelihood": [StrOptions({"auto", "gaussian", "bernoulli"})],
+        "likelihood": [StrOptions({"auto", "gaussian", "isotropic", "bernoulli"})],
         "kl_weight": [Interval(Real, 0, None, closed="left")],
         "kl_warmup": [Interval(Real, 0, 1, closed="both")],
         "sleep": [StrOptions({"full", "latent", "none"})],

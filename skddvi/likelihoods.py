@@ -14,7 +14,13 @@ import math
 import torch
 from torch import Tensor, nn
 
-__all__ = ["BernoulliLikelihood", "GaussianLikelihood", "Likelihood", "make_likelihood"]
+__all__ = [
+    "BernoulliLikelihood",
+    "GaussianLikelihood",
+    "IsotropicGaussianLikelihood",
+    "Likelihood",
+    "make_likelihood",
+]
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -86,6 +92,21 @@ class GaussianLikelihood(Likelihood):
         return self.mean(params + noise * torch.sqrt(self.variance()))
 
 
+class IsotropicGaussianLikelihood(GaussianLikelihood):
+    """Gaussian with one learned variance shared by all features.
+
+    The noise model of probabilistic PCA: the latent explains the directions of
+    largest variance first, as a mean-squared-error reconstruction does, where
+    a per-feature variance lets small, nearly noiseless features count as much
+    as large ones. ``init_variance`` is averaged into the single starting value.
+    """
+
+    def __init__(
+        self, center: Tensor, scale: float, init_variance: Tensor, min_variance: float = 1e-4
+    ) -> None:
+        super().__init__(center, scale, init_variance.float().mean().reshape(1), min_variance)
+
+
 class BernoulliLikelihood(Likelihood):
     """Bernoulli on logits, for data in ``[0, 1]``.
 
@@ -104,9 +125,13 @@ class BernoulliLikelihood(Likelihood):
 
 
 def make_likelihood(name: str, center: Tensor, scale: float, variance: Tensor) -> Likelihood:
-    """Build ``"gaussian"`` or ``"bernoulli"`` from training statistics."""
+    """Build ``"gaussian"``, ``"isotropic"`` or ``"bernoulli"`` from training statistics."""
     if name == "gaussian":
         return GaussianLikelihood(center, scale, variance / scale**2)
+    if name == "isotropic":
+        return IsotropicGaussianLikelihood(center, scale, variance / scale**2)
     if name == "bernoulli":
         return BernoulliLikelihood()
-    raise ValueError(f"Unknown likelihood {name!r}; expected 'gaussian' or 'bernoulli'.")
+    raise ValueError(
+        f"Unknown likelihood {name!r}; expected 'gaussian', 'isotropic' or 'bernoulli'."
+    )

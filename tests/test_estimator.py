@@ -166,6 +166,15 @@ def test_bernoulli_is_picked_for_unit_interval_data(digits):
         DDVIEmbedding(**{**FAST, "likelihood": "bernoulli"}).fit(X)
 
 
+def test_isotropic_likelihood_fits_and_scores(digits):
+    X, _ = digits
+    model = DDVIEmbedding(**{**FAST, "likelihood": "isotropic"}).fit(X)
+    assert model.likelihood_ == "isotropic"
+    assert model.module_.likelihood.variance().shape == (1,)
+    assert np.isfinite(model.score(X))
+    assert model.inverse_transform(model.embedding_[:5]).shape == (5, X.shape[1])
+
+
 def test_sparse_input_matches_dense_without_graph(digits):
     X, _ = digits
     settings = {**FAST, "graph_weight": 0.0}

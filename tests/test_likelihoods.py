@@ -5,7 +5,12 @@ import pytest
 import torch
 from scipy.stats import norm
 
-from skddvi.likelihoods import BernoulliLikelihood, GaussianLikelihood, make_likelihood
+from skddvi.likelihoods import (
+    BernoulliLikelihood,
+    GaussianLikelihood,
+    IsotropicGaussianLikelihood,
+    make_likelihood,
+)
 
 
 def _gaussian(p=4, scale=2.5, seed=0, min_variance=1e-4):
@@ -128,6 +133,30 @@ def test_make_likelihood_gaussian_uses_model_space_variance():
     torch.testing.assert_close(lik.variance().detach(), variance / 4.0, rtol=1e-5, atol=0)
     torch.testing.assert_close(lik.center, center)
     assert lik.scale.item() == 2.0
+
+
+def test_isotropic_log_prob_matches_scipy_with_one_shared_variance():
+    center = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64)
+    lik = make_likelihood("isotropic", center, 2.0, torch.tensor([4.0, 8.0, 12.0])).double()
+    assert isinstance(lik, IsotropicGaussianLikelihood)
+    assert lik.raw_variance.shape == (1,)
+    variance = lik.variance().detach()
+    torch.testing.assert_close(variance, torch.tensor([2.0], dtype=torch.float64))
+    rng = np.random.default_rng(3)
+    params, x = rng.normal(size=(20, 3)), rng.normal(size=(20, 3)) * 2
+    got = lik.log_prob(torch.from_numpy(x), torch.from_numpy(params)).detach().numpy()
+    std = np.sqrt(variance.item()) * 2.0  # one model-space variance, common scale 2
+    expected = norm(params * 2.0 + center.numpy(), std).logpdf(x).sum(-1)
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+
+
+def test_isotropic_variance_gradient_is_shared():
+    lik = make_likelihood("isotropic", torch.zeros(4), 1.0, torch.ones(4))
+    lik.log_prob(torch.randn(8, 4), torch.zeros(8, 4)).sum().backward()
+    assert lik.raw_variance.grad.shape == (1,)
+    assert torch.isfinite(lik.raw_variance.grad).all()
+    sample = lik.sample(torch.zeros(5, 4), torch.Generator().manual_seed(0))
+    assert sample.shape == (5, 4)
 
 
 def test_make_likelihood_bernoulli():

@@ -15,6 +15,7 @@ from skddvi.priors import (
     make_prior,
     mixture_prior,
     pinwheel_prior,
+    smoothed_prior,
 )
 
 CONTRACT_CASES = [(name, 2, None) for name in PRIORS] + [
@@ -493,3 +494,29 @@ def test_gaussian_prior_log_prob_at_origin():
     prior = GaussianPrior(4, scale=0.5)
     expected = -4 * (math.log(0.5) + 0.5 * math.log(2 * math.pi))
     np.testing.assert_allclose(prior.log_prob(torch.zeros(1, 4)).item(), expected, rtol=1e-6)
+
+
+def test_smoothed_prior_is_the_mean_over_bandwidths_of_the_blurred_densities():
+    means, covs, weights = _random_mixture(5)
+    bandwidths = (0.1, 0.5, 2.0)
+    smooth = smoothed_prior(MixturePrior(means, covs, weights), bandwidths).double()
+    z = np.random.default_rng(6).normal(size=(50, 3)) * 2
+    w = weights / weights.sum()
+    per_bandwidth = [
+        _scipy_mixture_log_prob(z, means, covs + b**2 * np.eye(3), w) for b in bandwidths
+    ]
+    expected = logsumexp(per_bandwidth, axis=0) - np.log(len(bandwidths))
+    got = smooth.log_prob(torch.from_numpy(z)).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_smoothed_prior_keeps_groups_and_rejects_bad_bandwidths():
+    pinwheel = pinwheel_prior()
+    smooth = smoothed_prior(pinwheel, (0.005, 0.05))
+    assert smooth.n_groups == pinwheel.n_groups
+    assert smooth.n_mixture_components == 2 * pinwheel.n_mixture_components
+    assert smooth.sample(7, torch.Generator().manual_seed(0)).shape == (7, 2)
+    with pytest.raises(ValueError, match="bandwidths"):
+        smoothed_prior(pinwheel, ())
+    with pytest.raises(ValueError, match="bandwidths"):
+        smoothed_prior(pinwheel, (0.1, -1.0))
