@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from _protocol import RESULTS, Budget, machine, make_model, markdown_table, write
 from datasets import load_ehgdp
-from genotypes import KL_WEIGHT, N_CLUSTERS, paper_features, scores
+from genotypes import KL_WEIGHT, LIKELIHOOD, N_CLUSTERS, paper_features, scores
 
 
 def main() -> None:
@@ -44,7 +44,13 @@ def main() -> None:
             budget = Budget(n_train=len(X), n_epochs=n_epochs, hidden_dims=hidden, n_steps=n_steps)
             for seed in range(args.seeds):
                 model = make_model(
-                    "DDVI", "mixture", budget, seed, KL_WEIGHT, n_clusters=N_CLUSTERS
+                    "DDVI",
+                    "mixture",
+                    budget,
+                    seed,
+                    KL_WEIGHT,
+                    n_clusters=N_CLUSTERS,
+                    likelihood=LIKELIHOOD,
                 )
                 start = time.perf_counter()
                 Z = model.fit_transform(X)

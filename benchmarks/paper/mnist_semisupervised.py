@@ -24,7 +24,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -32,12 +31,14 @@ from _protocol import (
     METHODS,
     RESULTS,
     Budget,
+    exact_prior_samples,
     latent_nll,
     machine,
     make_model,
     markdown_table,
     mean_ci,
     timed_fit,
+    training_prior,
     write,
 )
 from datasets import load_mnist
@@ -94,15 +95,11 @@ def main() -> None:
         for method in args.methods.split(","):
             for seed in range(args.seeds):
                 labels = partial_labels(y_train, N_LABELS, seed)
-                model = make_model(method, prior, budget, seed, KL_WEIGHT)
+                classes = len(np.unique(y_train))
+                model = make_model(method, training_prior(prior, classes), budget, seed, KL_WEIGHT)
                 elapsed = timed_fit(model, X_train, labels)
                 Z_test = model.transform(X_test)
-                with torch.no_grad():
-                    prior_samples = (
-                        model.prior_.sample(10_000, torch.Generator().manual_seed(seed))
-                        .double()
-                        .numpy()
-                    )
+                prior_samples = exact_prior_samples(prior, 10_000, seed)
                 knn = KNeighborsClassifier(20).fit(model.embedding_, y_train)
                 row = {
                     "knn20": knn.score(Z_test, y_test),
@@ -149,7 +146,10 @@ def main() -> None:
         f"Budget, the same for every method: {budget.describe()}; KL weight {KL_WEIGHT} "
         "(the paper's semi-supervised value); the paper's plain model (`graph_weight=0`); "
         f"{N_LABELS} labels (100 per digit), the rest -1. Test: the 10,000 MNIST test "
-        f"images. Mean ± 95% CI over {args.seeds} seeds.\n\n"
+        f"images. Every method trains with the class-partitioned prior blurred by the KDE "
+        "bandwidths 0.005 to 0.05 (`smoothed_prior`, the density the paper's code trained "
+        "with); the latent NLL scores 10,000 samples of the exact prior. Mean ± 95% CI over "
+        f"{args.seeds} seeds.\n\n"
         + markdown_table(header, table)
         + "\n\n20-NN accuracy: k-NN (k=20) fit on the training embedding with all training "
         "labels, scored on the test embedding (the paper's protocol). Classifier: the "
