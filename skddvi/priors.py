@@ -249,7 +249,8 @@ def smoothed_prior(prior: MixturePrior, bandwidths) -> MixturePrior:
     thin shaped priors (pinwheel arms are 0.005 wide) the blur smooths the
     narrow valleys of ``log p(z)`` that otherwise trap a 2-D encoder early in
     training. Each component of ``prior`` becomes one component per bandwidth
-    with its weight split evenly; component labels (the groups) are kept.
+    with its weight split evenly; component labels (the groups) are kept. The
+    result is fixed (not trainable), whatever ``prior`` was.
     """
     bandwidths = np.asarray(bandwidths, dtype=float).ravel()
     if bandwidths.size == 0 or np.any(bandwidths <= 0):
