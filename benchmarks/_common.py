@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import platform
 import time
@@ -62,3 +63,35 @@ def write(name: str, text: str) -> Path:
     path = RESULTS / name
     path.write_text(text)
     return path
+
+
+def embedding_grid(panels: dict, path: Path, cell: float = 3.0, point_size: float = 1) -> None:
+    """Save a grid of 2-D embeddings: ``panels`` maps ``(row, column)`` to ``(Z, labels)``.
+
+    Rows and columns keep their first-seen order; missing cells are left blank;
+    each panel is titled ``"row: column"``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from skddvi.plot import plot_embedding
+
+    rows = list(dict.fromkeys(k[0] for k in panels))
+    cols = list(dict.fromkeys(k[1] for k in panels))
+    fig, axes = plt.subplots(
+        len(rows), len(cols), figsize=(cell * len(cols), cell * len(rows)), squeeze=False
+    )
+    for (i, row), (j, col) in itertools.product(enumerate(rows), enumerate(cols)):
+        ax = axes[i, j]
+        if (row, col) not in panels:
+            ax.axis("off")
+            continue
+        Z, labels = panels[row, col]
+        plot_embedding(Z, labels, ax=ax, title=f"{row}: {col}", point_size=point_size)
+        if ax.get_legend():
+            ax.get_legend().remove()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

@@ -33,7 +33,7 @@ from sklearn.manifold import TSNE
 from sklearn.metrics import normalized_mutual_info_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RESULTS, machine, markdown_table, timer, write
+from _common import RESULTS, embedding_grid, machine, markdown_table, timer, write
 from datasets import LOADERS
 
 from skddvi import DDVIEmbedding
@@ -190,36 +190,8 @@ def main() -> None:
         + "\n"
     )
     write(f"embedding_quality{suffix}.md", text)
-    _figure(embeddings, RESULTS / f"embedding_quality{suffix}.png")
+    embedding_grid(embeddings, RESULTS / f"embedding_quality{suffix}.png", cell=3.2, point_size=2)
     print(text)
-
-
-def _figure(embeddings, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from skddvi.plot import plot_embedding
-
-    names = list(dict.fromkeys(k[0] for k in embeddings))
-    methods_ = list(dict.fromkeys(k[1] for k in embeddings))
-    fig, axes = plt.subplots(
-        len(names), len(methods_), figsize=(3.2 * len(methods_), 3.2 * len(names)), squeeze=False
-    )
-    for i, name in enumerate(names):
-        for j, method in enumerate(methods_):
-            ax = axes[i, j]
-            if (name, method) not in embeddings:
-                ax.axis("off")
-                continue
-            Z, labels = embeddings[name, method]
-            plot_embedding(Z, labels, ax=ax, title=f"{name}: {method}", point_size=2)
-            if ax.get_legend():
-                ax.get_legend().remove()
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
 
 
 if __name__ == "__main__":

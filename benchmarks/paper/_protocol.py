@@ -19,7 +19,14 @@ from scipy.special import logsumexp
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from _common import RESULTS, machine, markdown_table, mean_ci, write  # noqa: E402
+from _common import (  # noqa: E402
+    RESULTS,
+    embedding_grid,
+    machine,
+    markdown_table,
+    mean_ci,
+    write,
+)
 
 from skddvi import DDVIEmbedding  # noqa: E402
 from skddvi.priors import make_prior, smoothed_prior  # noqa: E402
@@ -28,6 +35,7 @@ __all__ = [
     "METHODS",
     "RESULTS",
     "Budget",
+    "embedding_grid",
     "exact_prior_samples",
     "latent_nll",
     "machine",

@@ -31,6 +31,7 @@ from _protocol import (
     METHODS,
     RESULTS,
     Budget,
+    embedding_grid,
     exact_prior_samples,
     latent_nll,
     machine,
@@ -42,7 +43,6 @@ from _protocol import (
     write,
 )
 from datasets import load_mnist
-from mnist_unsupervised import _figure
 from sklearn.neighbors import KNeighborsClassifier
 
 PRIORS = ("pinwheel", "swiss_roll", "square")
@@ -157,7 +157,8 @@ def main() -> None:
         "whole prior, so its classes meet the prior's parts only through the classifier.\n"
     )
     write(f"paper_mnist_semisupervised{args.output_suffix}.md", text)
-    _figure(embeddings, y_test, RESULTS / f"paper_mnist_semisupervised{args.output_suffix}.png")
+    panels = {key: (Z, y_test) for key, Z in embeddings.items()}
+    embedding_grid(panels, RESULTS / f"paper_mnist_semisupervised{args.output_suffix}.png")
     print(text)
 
 

@@ -31,6 +31,7 @@ from _protocol import (
     METHODS,
     RESULTS,
     Budget,
+    embedding_grid,
     exact_prior_samples,
     latent_nll,
     machine,
@@ -49,8 +50,8 @@ PRIORS = ("pinwheel", "swiss_roll", "square")
 KL_WEIGHT = 0.003  # the paper's DDVI value, given to every method
 
 
-def evaluate(model, prior, X_train, y_train, X_test, y_test, n_mmd: int, seed: int) -> dict:
-    Z_train, Z_test = model.embedding_, model.transform(X_test)
+def evaluate(model, prior, Z_test, X_train, y_train, X_test, y_test, n_mmd: int, seed: int) -> dict:
+    Z_train = model.embedding_
     prior_samples = exact_prior_samples(prior, 10_000, seed)
     decoded = model.inverse_transform(prior_samples[:n_mmd])
     rows = np.random.default_rng(seed).permutation(len(X_test))[:n_mmd]
@@ -101,11 +102,14 @@ def main() -> None:
             for seed in range(args.seeds):
                 model = make_model(method, training_prior(prior), budget, seed, KL_WEIGHT, **extra)
                 elapsed = timed_fit(model, X_train)
-                row = evaluate(model, prior, X_train, y_train, X_test, y_test, args.n_mmd, seed)
+                Z_test = model.transform(X_test)
+                row = evaluate(
+                    model, prior, Z_test, X_train, y_train, X_test, y_test, args.n_mmd, seed
+                )
                 results.setdefault((prior, name), []).append(row)
                 seconds.setdefault((prior, name), []).append(elapsed)
                 if seed == 0:
-                    embeddings[prior, name] = model.transform(X_test)
+                    embeddings[prior, name] = Z_test
                 print(
                     prior,
                     name,
@@ -145,37 +149,9 @@ def main() -> None:
         "fixed 0.05-wide Gaussian around the encoder's point, so it is a loose bound.\n"
     )
     write(f"paper_mnist_unsupervised{args.output_suffix}.md", text)
-    _figure(embeddings, y_test, RESULTS / f"paper_mnist_unsupervised{args.output_suffix}.png")
+    panels = {key: (Z, y_test) for key, Z in embeddings.items()}
+    embedding_grid(panels, RESULTS / f"paper_mnist_unsupervised{args.output_suffix}.png")
     print(text)
-
-
-def _figure(embeddings, labels, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from skddvi.plot import plot_embedding
-
-    priors = list(dict.fromkeys(k[0] for k in embeddings))
-    names = list(dict.fromkeys(k[1] for k in embeddings))
-    fig, axes = plt.subplots(
-        len(priors), len(names), figsize=(3 * len(names), 3 * len(priors)), squeeze=False
-    )
-    for i, prior in enumerate(priors):
-        for j, name in enumerate(names):
-            ax = axes[i, j]
-            if (prior, name) not in embeddings:
-                ax.axis("off")
-                continue
-            plot_embedding(
-                embeddings[prior, name], labels, ax=ax, title=f"{prior}: {name}", point_size=1
-            )
-            if ax.get_legend():
-                ax.get_legend().remove()
-    fig.tight_layout()
-    fig.savefig(path, dpi=90)
-    plt.close(fig)
 
 
 if __name__ == "__main__":
