@@ -75,9 +75,24 @@ class DeviceRows:
         pick = torch.randint(k, (len(index),), generator=generator, device=self.device)
         return self.rows(self.neighbors[index, pick])
 
-    def batches(self, batch_size: int, generator: torch.Generator) -> Iterator[Tensor]:
-        """Index tensors of a shuffled pass over the rows (the last may be short)."""
+    @property
+    def is_dense(self) -> bool:
+        """Whether the rows are stored dense (sparse rows are gathered per batch)."""
+        return self._dense is not None
+
+    def batches(
+        self, batch_size: int, generator: torch.Generator, full: bool = False
+    ) -> Iterator[Tensor]:
+        """Index tensors of a shuffled pass over the rows.
+
+        The last batch may be short; with ``full=True`` it is filled up with
+        rows from the start of the pass, so that every batch has ``batch_size``
+        rows (and every row is still seen at least once).
+        """
         order = torch.randperm(self.n_samples, generator=generator, device=self.device)
+        short = -self.n_samples % batch_size
+        if full and short:
+            order = torch.cat([order, order[:short]])
         return iter(order.split(batch_size))
 
 

@@ -22,10 +22,22 @@ import torch
 from torch import Tensor, nn
 from torch.nn.functional import softplus
 
-__all__ = ["EdgeModel", "edge_log_likelihood", "kernel_params", "neighbor_graph"]
+__all__ = [
+    "EdgeModel",
+    "brute_force_neighbors",
+    "edge_log_likelihood",
+    "kernel_params",
+    "neighbor_graph",
+]
 
 # Above this many rows, approximate neighbours from pynndescent when installed.
 _EXACT_LIMIT = 20_000
+# On a CUDA device, exact neighbours by brute force up to this many rows
+# (MNIST 70k takes well under a second on an H100; pynndescent takes seconds
+# on 16 cores, plus its first call's compilation).
+_DEVICE_EXACT_LIMIT = 1_000_000
+# Entries of one block of the distance matrix on the device (1 GiB of float32).
+_BLOCK_ENTRIES = 2**28
 
 
 def kernel_params(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
@@ -42,11 +54,16 @@ def kernel_params(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
     return float(a), float(b)
 
 
-def neighbor_graph(X, n_neighbors: int, random_state: int | None = None) -> np.ndarray:
+def neighbor_graph(
+    X, n_neighbors: int, random_state: int | None = None, device: torch.device | None = None
+) -> np.ndarray:
     """Indices of the ``n_neighbors`` nearest other rows of each row (Euclidean).
 
     Exact (scikit-learn) up to 20,000 rows, or beyond when pynndescent is not
-    installed; approximate (pynndescent's NN-descent, as UMAP uses) above.
+    installed; approximate (pynndescent's NN-descent, as UMAP uses) above. On
+    a CUDA ``device``, dense input of up to 1,000,000 rows gets exact
+    neighbours by a blocked brute-force search there (matrix products and
+    ``torch.topk``).
 
     Returns
     -------
@@ -56,6 +73,9 @@ def neighbor_graph(X, n_neighbors: int, random_state: int | None = None) -> np.n
     k = min(n_neighbors, n - 1)
     if k < 1:
         return np.empty((n, 0), dtype=np.int64)
+    on_cuda = device is not None and torch.device(device).type == "cuda"
+    if on_cuda and not sp.issparse(X) and n <= _DEVICE_EXACT_LIMIT:
+        return _drop_self(brute_force_neighbors(X, k + 1, torch.device(device)), k)
     if n > _EXACT_LIMIT:
         try:
             from pynndescent import NNDescent
@@ -70,6 +90,21 @@ def neighbor_graph(X, n_neighbors: int, random_state: int | None = None) -> np.n
     X = X.tocsr() if sp.issparse(X) else X
     indices = NearestNeighbors(n_neighbors=k + 1, n_jobs=-1).fit(X).kneighbors(X)[1]
     return _drop_self(indices, k)
+
+
+def brute_force_neighbors(X: np.ndarray, k: int, device: torch.device) -> np.ndarray:
+    """Indices of the ``k`` nearest rows of each row (itself included), exact up
+    to float32 rounding, computed on ``device`` one block of rows at a time."""
+    data = torch.as_tensor(np.asarray(X), dtype=torch.float32, device=device)
+    squared = (data * data).sum(1)
+    block = max(1, _BLOCK_ENTRIES // len(data))
+    parts = []
+    for start in range(0, len(data), block):
+        rows = data[start : start + block]
+        # ||x||^2 is constant along a row of the block, so it is left out.
+        distance = squared[None, :] - 2.0 * (rows @ data.T)
+        parts.append(torch.topk(distance, k, dim=1, largest=False).indices)
+    return torch.cat(parts).cpu().numpy()
 
 
 def _drop_self(indices: np.ndarray, k: int) -> np.ndarray:

@@ -90,7 +90,7 @@ class LossTerms:
 class LossWeights:
     """Weights of the terms in the training loss at one step."""
 
-    kl: float
+    kl: float | Tensor
     sleep: float = 1.0
     graph: float = 0.0
     reconstruction: float = 1.0

@@ -142,6 +142,8 @@ class MixturePrior(Prior):
         self.register_buffer("base_scale_tril", scale_tril.float())
         self.register_buffer("base_precision_tril", torch.linalg.inv(scale_tril).float())
         self.register_buffer("component_labels", torch.as_tensor(labels, dtype=torch.long))
+        # A Python int: reading it from the buffer would synchronise with the device.
+        self._n_groups = int(labels.max()) + 1
 
     @property
     def scale_tril(self) -> Tensor:
@@ -213,7 +215,7 @@ class MixturePrior(Prior):
     @property
     def n_groups(self) -> int:
         """Number of groups of components (arms, segments, clusters or classes)."""
-        return int(self.component_labels.max()) + 1
+        return self._n_groups
 
     def group_log_prob(self, z: Tensor) -> Tensor:
         """``log p(z, g)`` for every group ``g`` of components, shape ``(N, G)``.

@@ -369,6 +369,16 @@ def test_n_epochs_none_is_chosen_from_data_size(digits):
     assert small.n_iter_ == 300  # one step per epoch: the cap
     assert DDVIEmbedding(n_epochs=None, batch_size=100)._resolve_n_epochs(100_000) == 40
     assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(10_000) == 150
+    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(70_000) == 43  # batch 2048
+
+
+@pytest.mark.parametrize(
+    ("n_samples", "expected"),
+    [(500, 500), (1797, 1024), (65_535, 1024), (65_536, 2048), (70_000, 2048), (10**7, 8192)],
+)
+def test_auto_batch_size_keeps_32_steps_per_epoch(n_samples, expected):
+    assert DDVIEmbedding()._resolve_batch_size(n_samples) == expected
+    assert DDVIEmbedding(batch_size=300)._resolve_batch_size(n_samples) == min(300, n_samples)
 
 
 def test_verbose(digits, capsys):

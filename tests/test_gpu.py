@@ -4,6 +4,7 @@ import os
 import pickle
 import subprocess
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -39,6 +40,30 @@ def test_auto_picks_cuda_and_data_stays_on_the_device(digits):
     index = torch.arange(10, device="cuda")
     assert rows.rows(index).is_cuda
     assert rows.neighbors.is_cuda
+
+
+def test_neighbor_graph_on_cuda_matches_sklearn(digits):
+    from sklearn.neighbors import NearestNeighbors
+
+    from skddvi.graph import neighbor_graph
+
+    X = digits[0]
+    found = neighbor_graph(X, 10, device=torch.device("cuda"))
+    expected = NearestNeighbors(n_neighbors=11).fit(X).kneighbors(X)[1][:, 1:]
+    # Exact up to float32 rounding: ties and near-ties may swap.
+    assert np.mean(found == expected) > 0.97
+
+
+def test_training_replays_a_cuda_graph(digits):
+    from skddvi._training import cuda_graphs_apply
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a failed capture warns
+        model = DDVIEmbedding(**FAST).fit(digits[0])
+    rows = DeviceRows(digits[0], torch.device("cuda"))
+    assert cuda_graphs_apply(model.module_, rows)
+    assert len(model.loss_curve_) == FAST["n_epochs"]
+    assert model.loss_curve_[-1] < model.loss_curve_[0]
 
 
 def test_cuda_fit_embeds_and_scores(digits, fitted):

@@ -6,7 +6,14 @@ import scipy.sparse as sp
 import torch
 from sklearn.neighbors import NearestNeighbors
 
-from skddvi.graph import EdgeModel, edge_log_likelihood, kernel_params, neighbor_graph
+from skddvi import graph as graph_module
+from skddvi.graph import (
+    EdgeModel,
+    brute_force_neighbors,
+    edge_log_likelihood,
+    kernel_params,
+    neighbor_graph,
+)
 
 # (spread, min_dist) -> (a, b) from umap.umap_.find_ab_params (umap-learn 0.5).
 UMAP_AB = {
@@ -62,6 +69,16 @@ def test_neighbor_graph_matches_sklearn(k):
         assert len(expected) == k
         assert len(set(row)) == k
         assert set(row) == expected, i
+
+
+@pytest.mark.parametrize("block_entries", [2**28, 7 * 120])
+def test_brute_force_neighbors_match_sklearn_in_blocks(monkeypatch, block_entries):
+    """The device search (run here on the CPU), in one block and in blocks of 7 rows."""
+    monkeypatch.setattr(graph_module, "_BLOCK_ENTRIES", block_entries)
+    X = np.random.default_rng(0).normal(size=(120, 5))
+    found = brute_force_neighbors(X, 6, torch.device("cpu"))
+    expected = NearestNeighbors(n_neighbors=6).fit(X).kneighbors(X)[1]
+    np.testing.assert_array_equal(found, expected)
 
 
 def test_neighbor_graph_is_sorted_by_distance():
