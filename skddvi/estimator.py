@@ -126,10 +126,17 @@ class DDVIEmbedding(
         Gradients are clipped to norm 1.
     device : str or torch.device, default="auto"
         Where to train: ``"auto"`` picks CUDA when available, else the CPU.
+        On CUDA with dense input, one training step is captured as a CUDA
+        graph and replayed for every batch (on an H200, 3.7 ms a step
+        against 34 ms launched eagerly), and the neighbour graph is an exact
+        search on the GPU.
     random_state : int, RandomState instance or None, default=None
         Seeds the weights, minibatches and noise. The same value gives
         bitwise-identical results on the CPU; on CUDA, results agree to about
-        1e-4 (some GPU kernels are not deterministic).
+        1e-3 of the embedding's extent (some GPU kernels are not
+        deterministic). A graphed CUDA fit draws its noise from the device's
+        default generator, seeded from ``random_state``, and restores that
+        generator's state afterwards.
     verbose : bool, default=False
         Show a progress bar with the current loss.
 
