@@ -61,9 +61,7 @@ def main() -> None:
     header = ["epochs", "batch", "steps", "fit s", "10-NN acc", "trust"]
     text = (
         "# Epochs and batch size on MNIST 70k\n\n"
-        f"Machine: {machine()}.\n\nCommand: `{command}`.\n\n"
-        + markdown_table(header, rows)
-        + "\n"
+        f"Machine: {machine()}.\n\nCommand: `{command}`.\n\n" + markdown_table(header, rows) + "\n"
     )
     write(f"batch_size{args.output_suffix}.md", text)
     print(text)
