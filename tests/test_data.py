@@ -113,6 +113,18 @@ def test_batches_cover_every_row_exactly_once(n, batch_size):
     np.testing.assert_array_equal(np.sort(torch.cat(batches).numpy()), np.arange(n))
 
 
+@pytest.mark.parametrize(("n", "batch_size"), [(10, 3), (12, 4), (5, 5), (1, 1)])
+def test_full_batches_have_one_size_and_cover_every_row(n, batch_size):
+    """The CUDA-graph path needs one batch size: the last batch is filled from the first."""
+    rows = DeviceRows(np.zeros((n, 2)), CPU)
+    batches = list(rows.batches(batch_size, torch.Generator().manual_seed(0), full=True))
+    assert len(batches) == math.ceil(n / batch_size)
+    assert all(len(b) == batch_size for b in batches)
+    order = torch.cat(batches)
+    np.testing.assert_array_equal(np.unique(order.numpy()), np.arange(n))
+    torch.testing.assert_close(order[n:], order[: len(order) - n])  # the filler: the first rows
+
+
 def test_batches_are_shuffled_and_reproducible():
     rows = DeviceRows(np.zeros((50, 2)), CPU)
     a = torch.cat(list(rows.batches(16, torch.Generator().manual_seed(1))))
