@@ -224,9 +224,17 @@ class MixturePrior(Prior):
         :meth:`log_prob`. They are the clusters of ``predict`` and the classes of
         semi-supervised fits.
         """
-        one_hot = nn.functional.one_hot(self.component_labels, self.n_groups)
-        log_mask = torch.log(one_hot.to(z.dtype))  # 0 inside a group, -inf outside
-        return torch.logsumexp(self.component_log_prob(z).unsqueeze(-1) + log_mask, dim=1)
+        log_p = self.component_log_prob(z)  # (N, K)
+        groups = self.component_labels.expand_as(log_p)
+        shape = (log_p.shape[0], self.n_groups)
+        # A log-sum-exp per group, in (N, K) memory rather than (N, K, G): shift
+        # by the group's largest term (a stabiliser only: no gradient through it).
+        peak = torch.full(shape, -torch.inf, dtype=log_p.dtype, device=log_p.device)
+        peak = peak.scatter_reduce(1, groups, log_p.detach(), "amax")
+        peak = peak.clamp_min(torch.finfo(log_p.dtype).min)  # keeps an all -inf group at -inf
+        shifted = torch.exp(log_p - peak.gather(1, groups))
+        total = torch.zeros(shape, dtype=log_p.dtype, device=log_p.device)
+        return torch.log(total.scatter_add(1, groups, shifted)) + peak
 
     def sample(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         probs = torch.softmax(self.logits.detach(), dim=0)

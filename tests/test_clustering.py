@@ -35,6 +35,25 @@ def test_priors_partition_into_classes(name, n_classes):
     torch.testing.assert_close(torch.logsumexp(groups, -1), prior.log_prob(z))
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_group_log_prob_is_a_logsumexp_per_group_with_its_gradient(dtype):
+    prior = make_prior("pinwheel", 2, n_classes=4).to(dtype)
+    z = (3 * torch.randn(30, 2, generator=torch.Generator().manual_seed(1))).to(dtype)
+    z.requires_grad_(True)
+    mask = torch.nn.functional.one_hot(prior.component_labels, 4).to(dtype).log()
+    direct = torch.logsumexp(prior.component_log_prob(z).unsqueeze(-1) + mask, dim=1)
+    groups = prior.group_log_prob(z)
+    torch.testing.assert_close(groups, direct)
+    weights = torch.linspace(-1, 1, 4, dtype=dtype)
+    (grad,) = torch.autograd.grad((groups * weights).sum(), z)
+    (expected,) = torch.autograd.grad((direct * weights).sum(), z)
+    # Far from the narrow components the gradients are large: float32 keeps ~4 digits.
+    rtol = 1e-3 if dtype == torch.float32 else None
+    torch.testing.assert_close(grad, expected, rtol=rtol, atol=None if rtol is None else 1e-3)
+    far = torch.full((1, 2), 1e3, dtype=dtype)  # every component negligible: still finite
+    assert torch.isfinite(prior.group_log_prob(far)).all()
+
+
 def test_mixture_needs_a_component_per_class():
     with pytest.raises(ValueError, match="n_clusters=3"):
         make_prior("mixture", 2, n_clusters=3, n_classes=5)
