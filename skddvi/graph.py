@@ -32,9 +32,10 @@ __all__ = [
 
 # Above this many rows, approximate neighbours from pynndescent when installed.
 _EXACT_LIMIT = 20_000
-# On a CUDA device, exact neighbours by brute force up to this many rows
-# (MNIST 70k takes well under a second on an H100; pynndescent takes seconds
-# on 16 cores, plus its first call's compilation).
+# On a CUDA device, exact neighbours by brute force up to this many rows: one
+# matrix product per block, no compilation on first use (pynndescent's numba
+# code compiles then). On an H200 a whole 2-epoch fit of MNIST 70k, this
+# search included, took 1.6 s (benchmarks/results/speed_gpu.md).
 _DEVICE_EXACT_LIMIT = 1_000_000
 # Entries of one block of the distance matrix on the device (1 GiB of float32).
 _BLOCK_ENTRIES = 2**28
