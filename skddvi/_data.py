@@ -13,7 +13,7 @@ __all__ = ["DeviceRows", "feature_moments", "host_batches"]
 
 
 class DeviceRows:
-    """Training rows (and their graph neighbours and labels, if any) kept on the
+    """Training rows (and their neighbour graph and labels, if any) kept on the
     device; minibatches are index slices there.
 
     Dense input is copied once as float32. Sparse input stays sparse on the
@@ -25,16 +25,12 @@ class DeviceRows:
         self,
         X: np.ndarray | sp.spmatrix,
         device: torch.device,
-        neighbors: np.ndarray | None = None,
+        graph: sp.spmatrix | None = None,
         labels: np.ndarray | None = None,
     ) -> None:
         self.n_samples, self.n_features = X.shape
         self.device = device
-        self.neighbors = (
-            None
-            if neighbors is None or neighbors.shape[1] == 0
-            else torch.as_tensor(neighbors, dtype=torch.long, device=device)
-        )
+        self.graph = None if graph is None or graph.nnz == 0 else _EdgeSampler(graph, device)
         self._labels = (
             None if labels is None else torch.as_tensor(labels, dtype=torch.long, device=device)
         )
@@ -67,13 +63,12 @@ class DeviceRows:
         """Class indices of the rows in ``index`` (-1: unlabelled), or None."""
         return None if self._labels is None else self._labels[index]
 
-    def neighbor_rows(self, index: Tensor, generator: torch.Generator) -> Tensor | None:
-        """One uniformly drawn graph neighbour of each row in ``index`` (None without a graph)."""
-        if self.neighbors is None:
+    def neighbor_rows(self, index: Tensor, generator: torch.Generator | None) -> Tensor | None:
+        """One graph neighbour of each row in ``index``, drawn with probability
+        proportional to the edge weights (None without a graph)."""
+        if self.graph is None:
             return None
-        k = self.neighbors.shape[1]
-        pick = torch.randint(k, (len(index),), generator=generator, device=self.device)
-        return self.rows(self.neighbors[index, pick])
+        return self.rows(self.graph.sample(index, generator))
 
     @property
     def is_dense(self) -> bool:
@@ -94,6 +89,44 @@ class DeviceRows:
         if full and short:
             order = torch.cat([order, order[:short]])
         return iter(order.split(batch_size))
+
+
+class _EdgeSampler:
+    """Draws one neighbour of each row with probability proportional to the
+    weights of a sparse graph's row, for a whole batch at once.
+
+    Each edge's key is its row index plus the cumulative share of the row's
+    weight up to and including it, so a row's keys lie in ``(i, i + 1]``; a
+    draw for row ``i`` is the first key above ``i + u``, ``u ~ U[0, 1)``
+    (one ``searchsorted``, no host round trip). Rows without edges are their
+    own neighbour.
+    """
+
+    def __init__(self, graph: sp.spmatrix, device: torch.device) -> None:
+        graph = sp.csr_matrix(graph, dtype=np.float64)
+        graph.sum_duplicates()
+        if graph.nnz and graph.data.min() < 0:
+            raise ValueError("graph weights must be non-negative")
+        graph.eliminate_zeros()
+        isolated = np.flatnonzero(np.diff(graph.indptr) == 0)
+        if len(isolated):
+            loops = sp.csr_matrix((np.ones(len(isolated)), (isolated, isolated)), shape=graph.shape)
+            graph = (graph + loops).tocsr()
+        rows = np.repeat(np.arange(graph.shape[0]), np.diff(graph.indptr))
+        cumulative = np.cumsum(graph.data)
+        before = np.concatenate([[0.0], cumulative])[graph.indptr[:-1]]
+        totals = cumulative[graph.indptr[1:] - 1] - before
+        share = (cumulative - before[rows]) / totals[rows]
+        share[graph.indptr[1:] - 1] = 1.0  # exactly, whatever the rounding
+        self._keys = torch.as_tensor(rows + share, dtype=torch.float64, device=device)
+        self._last = torch.as_tensor(graph.indptr[1:] - 1, dtype=torch.long, device=device)
+        self._targets = torch.as_tensor(graph.indices.astype(np.int64), device=device)
+
+    def sample(self, index: Tensor, generator: torch.Generator | None) -> Tensor:
+        u = torch.rand(len(index), generator=generator, device=index.device, dtype=torch.float64)
+        position = torch.searchsorted(self._keys, index.to(torch.float64) + u, right=True)
+        # u can round to 1 when added to a large index: stay inside the row.
+        return self._targets[torch.minimum(position, self._last[index])]
 
 
 def host_batches(X: np.ndarray | sp.spmatrix, batch_size: int) -> Iterator[tuple[int, np.ndarray]]:

@@ -19,7 +19,7 @@ from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._data import DeviceRows, feature_moments, host_batches
 from ._predict import GroupPredictionMixin
 from ._training import TrainingPlan, train
-from .graph import neighbor_graph
+from .graph import membership_graph, neighbor_graph
 from .posteriors import POSTERIORS
 from .priors import PRIORS, is_two_d_only, make_prior
 
@@ -102,7 +102,8 @@ class DDVIEmbedding(
         Weight of the sleep term, relative to the KL terms.
     n_neighbors : int, default=15
         Size of the k-nearest-neighbour graph whose edges the model also
-        explains (see ``graph_weight``), as in UMAP.
+        explains (see ``graph_weight``), as in UMAP. The edges are weighted
+        as in UMAP's fuzzy graph (see :func:`skddvi.graph.membership_graph`).
     min_dist : float, default=0.1
         UMAP's ``min_dist``: sets the heavy-tailed kernel of edge
         probabilities in the latent space.
@@ -336,11 +337,12 @@ class DDVIEmbedding(
             reconstruction_weight=1.0 / X.shape[1],
             refit_prior_at=_REFIT_PRIOR_AT if refittable(prior, classes) else (),
         )
-        neighbors = None
+        graph = None
         if self.graph_weight > 0:
-            neighbors = neighbor_graph(X, self.n_neighbors, seed, device)
+            knn = neighbor_graph(X, self.n_neighbors, seed, device, return_distance=True)
+            graph = membership_graph(*knn)
         generator = torch.Generator(device=device).manual_seed(seed)
-        data = DeviceRows(X, device, neighbors, labels)
+        data = DeviceRows(X, device, graph, labels)
         history = train(model, data, plan, generator, self.verbose)
         self.device_ = device
         self.module_ = model.cpu()

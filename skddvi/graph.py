@@ -1,13 +1,18 @@
 """The neighbour graph as observed data: a latent-space network model.
 
-Besides the rows ``x_i``, the model can explain the k-nearest-neighbour graph
-``G`` of the training data: each edge ``(i, j)`` is an observed Bernoulli
-variable with
+Besides the rows ``x_i``, the model can explain the neighbour graph ``G`` of
+the training data: each edge ``(i, j)`` is an observed Bernoulli variable with
 
     p(e_ij = 1 | z_i, z_j) = 1 / (1 + a (||z_i - z_j|| / scale)^(2 b))
 
 the heavy-tailed kernel of UMAP (``a``, ``b`` fitted from ``min_dist`` as UMAP
-does). Non-edges are estimated by negative sampling. Because ``p(G | z)`` is a
+does). ``G`` is UMAP's fuzzy graph of the k nearest neighbours
+(:func:`membership_graph`): each kNN edge gets a membership strength in
+(0, 1] from its distance relative to the row's nearest neighbour, and the
+graph is symmetrised by a fuzzy union. A row's observed edge is drawn with
+probability proportional to its strength, so near neighbours pull more than
+far ones and a row that others count among their neighbours is pulled
+towards them too. Non-edges are estimated by negative sampling. Because ``p(G | z)`` is a
 normalised distribution of ``G`` given ``z``, integrating ``G`` out leaves
 ``p(x) = int p(x | z) p(z) dz`` unchanged: the graph only changes how the
 posterior is fitted (to ``p(z | x, G)``), and the ELBO of ``x`` alone stays a
@@ -27,6 +32,7 @@ __all__ = [
     "brute_force_neighbors",
     "edge_log_likelihood",
     "kernel_params",
+    "membership_graph",
     "neighbor_graph",
 ]
 
@@ -39,6 +45,11 @@ _EXACT_LIMIT = 20_000
 _DEVICE_EXACT_LIMIT = 1_000_000
 # Entries of one block of the distance matrix on the device (1 GiB of float32).
 _BLOCK_ENTRIES = 2**28
+# Entries (rows x neighbours x features) gathered at once on the device to
+# measure the distances to the neighbours found by brute force.
+_GATHER_ENTRIES = 2**24
+# Bisection steps for each row's bandwidth (UMAP's smooth_knn_dist takes 64).
+_BISECTION_STEPS = 64
 
 
 def kernel_params(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
@@ -56,8 +67,12 @@ def kernel_params(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
 
 
 def neighbor_graph(
-    X, n_neighbors: int, random_state: int | None = None, device: torch.device | None = None
-) -> np.ndarray:
+    X,
+    n_neighbors: int,
+    random_state: int | None = None,
+    device: torch.device | None = None,
+    return_distance: bool = False,
+):
     """Indices of the ``n_neighbors`` nearest other rows of each row (Euclidean).
 
     Exact (scikit-learn) up to 20,000 rows, or beyond when pynndescent is not
@@ -69,33 +84,50 @@ def neighbor_graph(
     Returns
     -------
     indices : ndarray of shape (n_samples, min(n_neighbors, n_samples - 1)), int64
+    distances : ndarray of the same shape, float64
+        Only with ``return_distance=True``: the Euclidean distance to each
+        neighbour, in increasing order along a row.
     """
     n = X.shape[0]
     k = min(n_neighbors, n - 1)
     if k < 1:
-        return np.empty((n, 0), dtype=np.int64)
+        indices, distances = np.empty((n, 0), dtype=np.int64), np.empty((n, 0))
+    else:
+        indices, distances = _drop_self(*_search(X, k + 1, random_state, device), k)
+    return (indices, distances) if return_distance else indices
+
+
+def _search(X, k: int, random_state, device) -> tuple[np.ndarray, np.ndarray]:
+    """``k`` nearest rows of each row (itself usually among them) and their distances."""
+    n = X.shape[0]
     on_cuda = device is not None and torch.device(device).type == "cuda"
     if on_cuda and not sp.issparse(X) and n <= _DEVICE_EXACT_LIMIT:
-        return _drop_self(brute_force_neighbors(X, k + 1, torch.device(device)), k)
+        return brute_force_neighbors(X, k, torch.device(device), return_distance=True)
     if n > _EXACT_LIMIT:
         try:
             from pynndescent import NNDescent
         except ImportError:
             pass
         else:
-            index = NNDescent(X, n_neighbors=k + 1, random_state=random_state, n_jobs=-1)
-            indices, _ = index.neighbor_graph
-            return _drop_self(indices, k)
+            index = NNDescent(X, n_neighbors=k, random_state=random_state, n_jobs=-1)
+            return index.neighbor_graph
     from sklearn.neighbors import NearestNeighbors
 
     X = X.tocsr() if sp.issparse(X) else X
-    indices = NearestNeighbors(n_neighbors=k + 1, n_jobs=-1).fit(X).kneighbors(X)[1]
-    return _drop_self(indices, k)
+    distances, indices = NearestNeighbors(n_neighbors=k, n_jobs=-1).fit(X).kneighbors(X)
+    return indices, distances
 
 
-def brute_force_neighbors(X: np.ndarray, k: int, device: torch.device) -> np.ndarray:
+def brute_force_neighbors(
+    X: np.ndarray, k: int, device: torch.device, return_distance: bool = False
+):
     """Indices of the ``k`` nearest rows of each row (itself included), exact up
-    to float32 rounding, computed on ``device`` one block of rows at a time."""
+    to float32 rounding, computed on ``device`` one block of rows at a time.
+
+    With ``return_distance=True``, also the distances to them, measured
+    directly (the expanded ``|x|^2 - 2 x.y + |y|^2`` that ranks them loses
+    small distances to cancellation).
+    """
     data = torch.as_tensor(np.asarray(X), dtype=torch.float32, device=device)
     squared = (data * data).sum(1)
     block = max(1, _BLOCK_ENTRIES // len(data))
@@ -105,16 +137,81 @@ def brute_force_neighbors(X: np.ndarray, k: int, device: torch.device) -> np.nda
         # ||x||^2 is constant along a row of the block, so it is left out.
         distance = squared[None, :] - 2.0 * (rows @ data.T)
         parts.append(torch.topk(distance, k, dim=1, largest=False).indices)
-    return torch.cat(parts).cpu().numpy()
+    indices = torch.cat(parts)
+    if not return_distance:
+        return indices.cpu().numpy()
+    distances = torch.empty(indices.shape, dtype=torch.float64, device=device)
+    block = max(1, _GATHER_ENTRIES // (k * data.shape[1]))
+    for start in range(0, len(data), block):
+        diff = data[indices[start : start + block]] - data[start : start + block, None, :]
+        distances[start : start + block] = torch.linalg.vector_norm(diff.double(), dim=-1)
+    return indices.cpu().numpy(), distances.cpu().numpy()
 
 
-def _drop_self(indices: np.ndarray, k: int) -> np.ndarray:
+def membership_graph(indices: np.ndarray, distances: np.ndarray) -> sp.csr_matrix:
+    """UMAP's fuzzy neighbour graph: symmetric edge strengths in (0, 1].
+
+    For each row ``i`` with neighbours ``j`` at distances ``d_ij``,
+    ``w_ij = exp(-(d_ij - rho_i) / sigma_i)``, where ``rho_i`` is the distance
+    to the nearest neighbour at a positive distance and ``sigma_i`` solves
+    ``sum_j w_ij = log2(k + 1)`` (UMAP's ``smooth_knn_dist`` with
+    ``local_connectivity=1``; its ``n_neighbors`` counts the row itself). The
+    directed strengths ``A`` are symmetrised by the fuzzy union
+    ``A + A.T - A * A.T``.
+
+    Parameters
+    ----------
+    indices, distances : ndarray of shape (n_samples, k)
+        Each row's neighbours and the distances to them, as
+        ``neighbor_graph(..., return_distance=True)`` returns them.
+
+    Returns
+    -------
+    graph : csr_matrix of shape (n_samples, n_samples), float64
+    """
+    n, k = indices.shape
+    if k == 0:
+        return sp.csr_matrix((n, n))
+    strengths = _memberships(np.asarray(distances, dtype=np.float64), target=np.log2(k + 1))
+    directed = sp.csr_matrix(
+        (strengths.ravel(), indices.ravel(), np.arange(0, n * k + 1, k)), shape=(n, n)
+    )
+    graph = (directed + directed.T - directed.multiply(directed.T)).tocsr()
+    graph.eliminate_zeros()
+    return graph
+
+
+def _memberships(distances: np.ndarray, target: float) -> np.ndarray:
+    """``exp(-(d - rho) / sigma)`` with each row's ``sigma`` found by bisection so
+    that the row sums to ``target`` (vectorised over rows)."""
+    positive = np.where(distances > 0, distances, np.inf)
+    rho = positive.min(axis=1, keepdims=True)
+    rho = np.where(np.isfinite(rho), rho, 0.0)
+    excess = np.maximum(distances - rho, 0.0)
+    low = np.zeros((len(distances), 1))
+    high = np.full_like(low, np.inf)
+    sigma = np.ones_like(low)
+    for _ in range(_BISECTION_STEPS):
+        too_wide = np.exp(-excess / sigma).sum(axis=1, keepdims=True) > target
+        high = np.where(too_wide, sigma, high)
+        low = np.where(too_wide, low, sigma)
+        sigma = np.where(np.isinf(high), 2.0 * sigma, 0.5 * (low + high))
+    # UMAP's floor: a bandwidth of at least 1e-3 of the row's mean distance.
+    sigma = np.maximum(sigma, 1e-3 * distances.mean(axis=1, keepdims=True))
+    sigma = np.where(sigma > 0, sigma, 1.0)
+    return np.exp(-excess / sigma)
+
+
+def _drop_self(indices: np.ndarray, distances: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Remove each row's own index (duplicates may put it anywhere) and keep ``k``."""
     rows = np.arange(len(indices))[:, None]
     not_self = indices != rows
     # Stable: keeps the neighbours in order of distance.
-    order = np.argsort(~not_self, axis=1, kind="stable")
-    return np.take_along_axis(indices, order, axis=1)[:, :k].astype(np.int64)
+    order = np.argsort(~not_self, axis=1, kind="stable")[:, :k]
+    return (
+        np.take_along_axis(indices, order, axis=1).astype(np.int64),
+        np.take_along_axis(np.asarray(distances, dtype=np.float64), order, axis=1),
+    )
 
 
 def edge_log_likelihood(

@@ -67,14 +67,15 @@ def test_device_rows_sums_duplicate_sparse_entries():
     np.testing.assert_array_equal(got.numpy(), X.toarray())  # [[3, 3, 0], [0, 0, 0]]
 
 
-def test_neighbor_rows_returns_one_of_the_neighbours():
-    rng = np.random.default_rng(3)
-    X = rng.normal(size=(25, 3))
-    neighbors = np.stack(
-        [rng.choice(np.delete(np.arange(25), i), 4, replace=False) for i in range(25)]
-    )
-    rows = DeviceRows(X, CPU, neighbors)
-    index = torch.arange(25).repeat(80)
+def _knn_graph(neighbors, weights=None):
+    """A sparse graph with an edge from each row to each of its listed neighbours."""
+    n, k = neighbors.shape
+    weights = np.ones((n, k)) if weights is None else weights
+    indptr = np.arange(0, n * k + 1, k)
+    return sp.csr_matrix((weights.ravel(), neighbors.ravel(), indptr), shape=(n, n))
+
+
+def _drawn_positions(rows, X, neighbors, index):
     got = rows.neighbor_rows(index, torch.Generator().manual_seed(0)).numpy()
     X32 = X.astype(np.float32)
     position = np.zeros(len(index), dtype=int)
@@ -82,24 +83,77 @@ def test_neighbor_rows_returns_one_of_the_neighbours():
         match = [k for k, j in enumerate(neighbors[i]) if np.array_equal(X32[j], row)]
         assert len(match) == 1
         position[n] = match[0]
-    # the neighbour is drawn uniformly among the four
+    return position
+
+
+def test_neighbor_rows_returns_one_of_the_neighbours():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(25, 3))
+    neighbors = np.stack(
+        [rng.choice(np.delete(np.arange(25), i), 4, replace=False) for i in range(25)]
+    )
+    rows = DeviceRows(X, CPU, _knn_graph(neighbors))
+    index = torch.arange(25).repeat(80)
+    position = _drawn_positions(rows, X, neighbors, index)
+    # equal weights: the neighbour is drawn uniformly among the four
     np.testing.assert_allclose(np.bincount(position, minlength=4) / len(index), 0.25, atol=0.03)
+
+
+def test_neighbor_rows_are_drawn_in_proportion_to_the_weights():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(30, 2))
+    neighbors = np.stack([np.delete(np.arange(30), i)[rng.permutation(29)[:3]] for i in range(30)])
+    weights = np.tile([0.1, 0.3, 0.6], (30, 1))
+    rows = DeviceRows(X, CPU, _knn_graph(neighbors, weights))
+    index = torch.arange(30).repeat(200)
+    position = _drawn_positions(rows, X, neighbors, index)
+    np.testing.assert_allclose(
+        np.bincount(position, minlength=3) / len(index), [0.1, 0.3, 0.6], atol=0.02
+    )
+
+
+@pytest.mark.parametrize("u", [0.0, np.nextafter(1.0, 0.0)])
+def test_neighbor_draws_at_the_ends_of_the_unit_interval_stay_in_their_row(monkeypatch, u):
+    """Keys of consecutive rows touch at integers, and ``i + u`` can round up
+    to ``i + 1``: a draw must still pick one of row ``i``'s own edges."""
+    X = np.arange(8.0)[:, None]
+    neighbors = np.array([[1, 2], [0, 2], [3, 4], [2, 4], [5, 6], [4, 6], [7, 0], [6, 0]])
+    rows = DeviceRows(X, CPU, _knn_graph(neighbors))
+    monkeypatch.setattr(torch, "rand", lambda n, **kw: torch.full((n,), u, dtype=kw["dtype"]))
+    got = rows.neighbor_rows(torch.arange(8), None).numpy().ravel()
+    first, last = np.sort(neighbors, axis=1).T  # a row's edges, in column order
+    expected = first if u == 0 else last
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_neighbor_rows_of_an_isolated_row_is_the_row_itself():
+    X = np.arange(3.0)[:, None]
+    graph = sp.csr_matrix(([1.0, 1.0], ([0, 1], [1, 0])), shape=(3, 3))  # row 2 has no edge
+    rows = DeviceRows(X, CPU, graph)
+    got = rows.neighbor_rows(torch.tensor([2, 2, 0, 1]), torch.Generator()).numpy().ravel()
+    np.testing.assert_array_equal(got, [2.0, 2.0, 1.0, 0.0])
+
+
+def test_negative_graph_weights_are_refused():
+    graph = sp.csr_matrix(([1.0, -1.0], ([0, 1], [1, 0])), shape=(2, 2))
+    with pytest.raises(ValueError, match="non-negative"):
+        DeviceRows(np.zeros((2, 1)), CPU, graph)
 
 
 def test_neighbor_rows_with_sparse_data():
     X = _sparse()
     neighbors = np.tile(np.array([[0, 1]]), (40, 1))
-    rows = DeviceRows(X, CPU, neighbors)
+    rows = DeviceRows(X, CPU, _knn_graph(neighbors))
     got = rows.neighbor_rows(torch.arange(40), torch.Generator().manual_seed(0)).numpy()
     dense = X.toarray().astype(np.float32)
     for row in got:
         assert np.array_equal(row, dense[0]) or np.array_equal(row, dense[1])
 
 
-@pytest.mark.parametrize("neighbors", [None, np.empty((10, 0), dtype=np.int64)])
-def test_neighbor_rows_without_graph_is_none(neighbors):
-    rows = DeviceRows(np.ones((10, 2)), CPU, neighbors)
-    assert rows.neighbors is None
+@pytest.mark.parametrize("graph", [None, sp.csr_matrix((10, 10))])
+def test_neighbor_rows_without_graph_is_none(graph):
+    rows = DeviceRows(np.ones((10, 2)), CPU, graph)
+    assert rows.graph is None
     assert rows.neighbor_rows(torch.arange(3), torch.Generator()) is None
 
 

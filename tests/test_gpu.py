@@ -36,10 +36,14 @@ def fitted(digits):
 def test_auto_picks_cuda_and_data_stays_on_the_device(digits):
     model = DDVIEmbedding(n_epochs=2, random_state=0).fit(digits[0][:300])
     assert model.device_.type == "cuda"
-    rows = DeviceRows(digits[0], torch.device("cuda"), np.zeros((len(digits[0]), 3), int))
+    n = len(digits[0])
+    ring = sp.csr_matrix((np.ones(n), (np.arange(n), (np.arange(n) + 1) % n)), shape=(n, n))
+    rows = DeviceRows(digits[0], torch.device("cuda"), ring)
     index = torch.arange(10, device="cuda")
     assert rows.rows(index).is_cuda
-    assert rows.neighbors.is_cuda
+    drawn = rows.neighbor_rows(index, None)
+    assert drawn.is_cuda
+    torch.testing.assert_close(drawn, rows.rows(index + 1))
 
 
 def test_neighbor_graph_on_cuda_matches_sklearn(digits):

@@ -12,6 +12,7 @@ from skddvi.graph import (
     brute_force_neighbors,
     edge_log_likelihood,
     kernel_params,
+    membership_graph,
     neighbor_graph,
 )
 
@@ -81,6 +82,30 @@ def test_brute_force_neighbors_match_sklearn_in_blocks(monkeypatch, block_entrie
     np.testing.assert_array_equal(found, expected)
 
 
+@pytest.mark.parametrize("gather_entries", [2**24, 6 * 5 * 4])
+def test_brute_force_distances_match_sklearn_in_blocks(monkeypatch, gather_entries):
+    monkeypatch.setattr(graph_module, "_GATHER_ENTRIES", gather_entries)
+    X = np.random.default_rng(0).normal(size=(90, 5))
+    found, distances = brute_force_neighbors(X, 6, torch.device("cpu"), return_distance=True)
+    expected_distances, expected = NearestNeighbors(n_neighbors=6).fit(X).kneighbors(X)
+    np.testing.assert_array_equal(found, expected)
+    assert distances.dtype == np.float64
+    np.testing.assert_allclose(distances, expected_distances, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [50, pytest.param(25_000, marks=pytest.mark.slow)])
+def test_neighbor_graph_returns_the_distances_to_the_neighbours(n):
+    """Both the exact search and, above 20,000 rows, NN-descent where pynndescent
+    is installed (its first call compiles for about a minute)."""
+    X = np.random.default_rng(2).normal(size=(n, 4))
+    indices, distances = neighbor_graph(X, 5, random_state=0, return_distance=True)
+    np.testing.assert_array_equal(indices, neighbor_graph(X, 5, random_state=0))
+    assert distances.shape == (n, 5) and distances.dtype == np.float64
+    measured = np.linalg.norm(X[indices] - X[:, None], axis=-1)
+    np.testing.assert_allclose(distances, measured, rtol=1e-5)
+    assert np.all(np.diff(distances, axis=1) >= 0)
+
+
 def test_neighbor_graph_is_sorted_by_distance():
     X = np.random.default_rng(1).normal(size=(60, 3))
     graph = neighbor_graph(X, 6)
@@ -136,6 +161,87 @@ def test_neighbor_graph_accepts_sparse_input(fmt):
     assert graph.shape == (80, 4)
     for row, other in zip(graph, expected):
         assert set(row) == set(other)
+
+
+# ----------------------------------------------------------- membership_graph
+
+
+def _directed_strengths(X, indices):
+    """UMAP's smooth_knn_dist, one row at a time with a scalar root finder."""
+    from scipy.optimize import brentq
+
+    def gap(sigma, excess):
+        return np.exp(-excess / sigma).sum() - np.log2(indices.shape[1] + 1)
+
+    out = np.zeros(indices.shape)
+    for i, row in enumerate(indices):
+        d = np.linalg.norm(X[row] - X[i], axis=1)
+        excess = np.maximum(d - d[d > 0].min(), 0.0)
+        sigma = brentq(gap, 1e-12, 1e6, args=(excess,), xtol=1e-14)
+        out[i] = np.exp(-excess / sigma)
+    return out
+
+
+def _random_points(n=60, p=5, seed=8):
+    return np.random.default_rng(seed).normal(size=(n, p))
+
+
+def _membership_graph(X, k):
+    return membership_graph(*neighbor_graph(X, k, return_distance=True))
+
+
+def test_membership_graph_matches_a_row_by_row_computation():
+    X = _random_points()
+    indices = neighbor_graph(X, 6)
+    strengths = _directed_strengths(X, indices)
+    n = len(X)
+    directed = sp.csr_matrix(
+        (strengths.ravel(), indices.ravel(), np.arange(0, 6 * n + 1, 6)), shape=(n, n)
+    ).toarray()
+    expected = directed + directed.T - directed * directed.T
+    np.testing.assert_allclose(_membership_graph(X, 6).toarray(), expected, atol=1e-9)
+
+
+def test_membership_graph_is_symmetric_with_strengths_in_unit_interval():
+    X = _random_points(80, 3)
+    graph = _membership_graph(X, 10)
+    assert sp.isspmatrix_csr(graph) and graph.shape == (80, 80)
+    assert abs(graph - graph.T).max() < 1e-12
+    assert graph.data.min() > 0 and graph.data.max() <= 1.0
+    assert graph.diagonal().max() == 0.0
+    # each row's nearest neighbour has full strength
+    nearest = neighbor_graph(X, 1)[:, 0]
+    np.testing.assert_allclose(graph[np.arange(80), nearest].A1, 1.0)
+
+
+def test_membership_graph_matches_umap():
+    umap_ = pytest.importorskip("umap.umap_")
+    X = _random_points(100, 4, seed=9)
+    indices = neighbor_graph(X, 7)
+    with_self = np.hstack([np.arange(100)[:, None], indices])
+    dists = np.linalg.norm(X[with_self] - X[:, None], axis=2)
+    expected, _, _ = umap_.fuzzy_simplicial_set(
+        X, 8, 0, "euclidean", knn_indices=with_self, knn_dists=dists.astype(np.float32)
+    )
+    got = _membership_graph(X, 7)
+    np.testing.assert_allclose(got.toarray(), expected.toarray(), atol=1e-4)
+
+
+def test_membership_graph_of_sparse_input_equals_dense():
+    dense = sp.random(50, 12, density=0.4, random_state=2, format="csr").toarray()
+    got = _membership_graph(sp.csr_matrix(dense), 5).toarray()
+    np.testing.assert_allclose(got, _membership_graph(dense, 5).toarray())
+
+
+def test_membership_graph_of_duplicate_rows_is_finite():
+    X = np.repeat(np.eye(3), 4, axis=0)  # 3 points, each 4 times
+    graph = _membership_graph(X, 5)
+    assert np.all(np.isfinite(graph.data)) and graph.data.min() > 0
+
+
+def test_membership_graph_without_neighbours_is_empty():
+    graph = _membership_graph(np.ones((1, 3)), 5)
+    assert graph.shape == (1, 1) and graph.nnz == 0
 
 
 # -------------------------------------------------------------- edge kernel
