@@ -19,7 +19,7 @@ from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._data import DeviceRows, feature_moments, host_batches
 from ._predict import GroupPredictionMixin
 from ._training import TrainingPlan, train
-from .graph import membership_graph, neighbor_graph
+from .graph import knn_adjacency, membership_graph, neighbor_graph
 from .posteriors import POSTERIORS
 from .priors import PRIORS, is_two_d_only, make_prior
 
@@ -102,8 +102,7 @@ class DDVIEmbedding(
         Weight of the sleep term, relative to the KL terms.
     n_neighbors : int, default=15
         Size of the k-nearest-neighbour graph whose edges the model also
-        explains (see ``graph_weight``), as in UMAP. The edges are weighted
-        as in UMAP's fuzzy graph (see :func:`skddvi.graph.membership_graph`).
+        explains (see ``graph_weight``), as in UMAP.
     min_dist : float, default=0.1
         UMAP's ``min_dist``: sets the heavy-tailed kernel of edge
         probabilities in the latent space.
@@ -112,6 +111,16 @@ class DDVIEmbedding(
         variable of the generative model, so the posterior respects local
         structure; ``p(x)`` and ``score`` are unchanged by it. 0 gives the
         paper's plain model.
+    edge_weights : {"uniform", "fuzzy"}, default="uniform"
+        How a row's observed edge is drawn. "uniform": one of its
+        ``n_neighbors`` nearest neighbours, each alike. "fuzzy": from UMAP's
+        fuzzy graph (:func:`skddvi.graph.membership_graph`), edges weighted
+        by distance relative to the row's nearest neighbour and symmetrised,
+        so near neighbours pull harder and rows are also pulled towards rows
+        that count them as neighbours. "fuzzy" embedded MNIST better and
+        high-dimensional genotypes (whose mean-imputed rows are "hubs" near
+        everyone) much worse, as UMAP does; see
+        ``benchmarks/results/edge_weights.md``.
     n_epochs : int, default=None
         Passes over the data. None chooses from the data size: about 1,500
         gradient steps, between 40 and 300 epochs.
@@ -203,6 +212,7 @@ class DDVIEmbedding(
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "min_dist": [Interval(Real, 0, None, closed="left")],
         "graph_weight": [Interval(Real, 0, None, closed="left")],
+        "edge_weights": [StrOptions({"uniform", "fuzzy"})],
         "n_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -228,6 +238,7 @@ class DDVIEmbedding(
         n_neighbors=15,
         min_dist=0.1,
         graph_weight=1.0,
+        edge_weights="uniform",
         n_epochs=None,
         batch_size="auto",
         learning_rate=1e-2,
@@ -249,6 +260,7 @@ class DDVIEmbedding(
         self.n_neighbors = n_neighbors
         self.min_dist = min_dist
         self.graph_weight = graph_weight
+        self.edge_weights = edge_weights
         self.n_epochs = n_epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
@@ -340,7 +352,9 @@ class DDVIEmbedding(
         graph = None
         if self.graph_weight > 0:
             knn = neighbor_graph(X, self.n_neighbors, seed, device, return_distance=True)
-            graph = membership_graph(*knn)
+            graph = (
+                membership_graph(*knn) if self.edge_weights == "fuzzy" else knn_adjacency(knn[0])
+            )
         generator = torch.Generator(device=device).manual_seed(seed)
         data = DeviceRows(X, device, graph, labels)
         history = train(model, data, plan, generator, self.verbose)

@@ -6,17 +6,17 @@ the training data: each edge ``(i, j)`` is an observed Bernoulli variable with
     p(e_ij = 1 | z_i, z_j) = 1 / (1 + a (||z_i - z_j|| / scale)^(2 b))
 
 the heavy-tailed kernel of UMAP (``a``, ``b`` fitted from ``min_dist`` as UMAP
-does). ``G`` is UMAP's fuzzy graph of the k nearest neighbours
-(:func:`membership_graph`): each kNN edge gets a membership strength in
-(0, 1] from its distance relative to the row's nearest neighbour, and the
-graph is symmetrised by a fuzzy union. A row's observed edge is drawn with
-probability proportional to its strength, so near neighbours pull more than
-far ones and a row that others count among their neighbours is pulled
-towards them too. Non-edges are estimated by negative sampling. Because ``p(G | z)`` is a
-normalised distribution of ``G`` given ``z``, integrating ``G`` out leaves
-``p(x) = int p(x | z) p(z) dz`` unchanged: the graph only changes how the
-posterior is fitted (to ``p(z | x, G)``), and the ELBO of ``x`` alone stays a
-valid bound of the fitted model.
+does). ``G`` is the directed graph of each row's k nearest neighbours
+(:func:`knn_adjacency`), a row's observed edge drawn uniformly among them,
+or UMAP's fuzzy graph (:func:`membership_graph`): each kNN edge gets a
+membership strength in (0, 1] from its distance relative to the row's
+nearest neighbour, the graph is symmetrised by a fuzzy union, and a row's
+edge is drawn in proportion to its strength. Non-edges are estimated by
+negative sampling. Because ``p(G | z)`` is a normalised distribution of
+``G`` given ``z``, integrating ``G`` out leaves ``p(x) = int p(x | z) p(z) dz``
+unchanged: the graph only changes how the posterior is fitted (to
+``p(z | x, G)``), and the ELBO of ``x`` alone stays a valid bound of the
+fitted model.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ __all__ = [
     "brute_force_neighbors",
     "edge_log_likelihood",
     "kernel_params",
+    "knn_adjacency",
     "membership_graph",
     "neighbor_graph",
 ]
@@ -148,6 +149,19 @@ def brute_force_neighbors(
     return indices.cpu().numpy(), distances.cpu().numpy()
 
 
+def knn_adjacency(indices: np.ndarray) -> sp.csr_matrix:
+    """The directed k-nearest-neighbour graph with unit weights: row ``i`` has an
+    edge to each of ``indices[i]``.
+
+    Returns
+    -------
+    graph : csr_matrix of shape (n_samples, n_samples), float64
+    """
+    n, k = indices.shape
+    data = np.ones(n * k)
+    return sp.csr_matrix((data, indices.ravel(), np.arange(0, n * k + 1, k)), shape=(n, n))
+
+
 def membership_graph(indices: np.ndarray, distances: np.ndarray) -> sp.csr_matrix:
     """UMAP's fuzzy neighbour graph: symmetric edge strengths in (0, 1].
 
@@ -172,10 +186,8 @@ def membership_graph(indices: np.ndarray, distances: np.ndarray) -> sp.csr_matri
     n, k = indices.shape
     if k == 0:
         return sp.csr_matrix((n, n))
-    strengths = _memberships(np.asarray(distances, dtype=np.float64), target=np.log2(k + 1))
-    directed = sp.csr_matrix(
-        (strengths.ravel(), indices.ravel(), np.arange(0, n * k + 1, k)), shape=(n, n)
-    )
+    directed = knn_adjacency(indices)
+    directed.data = _memberships(np.asarray(distances, dtype=np.float64), np.log2(k + 1)).ravel()
     graph = (directed + directed.T - directed.multiply(directed.T)).tocsr()
     graph.eliminate_zeros()
     return graph

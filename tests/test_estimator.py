@@ -13,6 +13,7 @@ from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 
 from skddvi import DDVIEmbedding
+from skddvi.metrics import knn_accuracy
 from skddvi.priors import GaussianPrior
 
 FAST = dict(n_epochs=3, hidden_dims=(32,), n_steps=3, batch_size=128, random_state=0)
@@ -175,6 +176,16 @@ def test_isotropic_likelihood_fits_and_scores(digits):
     assert model.inverse_transform(model.embedding_[:5]).shape == (5, X.shape[1])
 
 
+def test_fuzzy_edge_weights_fit_and_change_the_embedding(digits):
+    X, y = digits
+    settings = {**FAST, "n_epochs": 10}
+    uniform = DDVIEmbedding(**settings).fit(X)
+    fuzzy = DDVIEmbedding(**{**settings, "edge_weights": "fuzzy"}).fit(X)
+    assert not np.allclose(fuzzy.embedding_, uniform.embedding_)
+    assert knn_accuracy(fuzzy.embedding_, y) > 0.7  # both about 0.77 after 10 epochs
+    assert np.isfinite(fuzzy.score(X))
+
+
 def test_sparse_input_matches_dense_without_graph(digits):
     X, _ = digits
     settings = {**FAST, "graph_weight": 0.0}
@@ -273,6 +284,7 @@ def test_wrong_number_of_features_at_transform(fitted):
         ({"kl_weight": -1.0}, "kl_weight"),
         ({"sleep_weight": -1.0}, "sleep_weight"),
         ({"graph_weight": -1.0}, "graph_weight"),
+        ({"edge_weights": "banana"}, "edge_weights"),
         ({"learning_rate": 0.0}, "learning_rate"),
         ({"sleep": "banana"}, "sleep"),
         ({"n_epochs": 0}, "n_epochs"),

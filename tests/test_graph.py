@@ -12,6 +12,7 @@ from skddvi.graph import (
     brute_force_neighbors,
     edge_log_likelihood,
     kernel_params,
+    knn_adjacency,
     membership_graph,
     neighbor_graph,
 )
@@ -200,6 +201,13 @@ def test_membership_graph_matches_a_row_by_row_computation():
     ).toarray()
     expected = directed + directed.T - directed * directed.T
     np.testing.assert_allclose(_membership_graph(X, 6).toarray(), expected, atol=1e-9)
+
+
+def test_knn_adjacency_has_a_unit_edge_to_each_neighbour():
+    indices = np.array([[1, 2], [2, 0], [0, 1], [0, 2]])
+    graph = knn_adjacency(indices)
+    expected = np.array([[0, 1, 1, 0], [1, 0, 1, 0], [1, 1, 0, 0], [1, 0, 1, 0]])
+    np.testing.assert_array_equal(graph.toarray(), expected)
 
 
 def test_membership_graph_is_symmetric_with_strengths_in_unit_interval():
