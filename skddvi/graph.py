@@ -158,8 +158,8 @@ def knn_adjacency(indices: np.ndarray) -> sp.csr_matrix:
     graph : csr_matrix of shape (n_samples, n_samples), float64
     """
     n, k = indices.shape
-    data = np.ones(n * k)
-    return sp.csr_matrix((data, indices.ravel(), np.arange(0, n * k + 1, k)), shape=(n, n))
+    indptr = np.arange(n + 1) * k
+    return sp.csr_matrix((np.ones(n * k), indices.ravel(), indptr), shape=(n, n))
 
 
 def membership_graph(indices: np.ndarray, distances: np.ndarray) -> sp.csr_matrix:

@@ -210,6 +210,11 @@ def test_knn_adjacency_has_a_unit_edge_to_each_neighbour():
     np.testing.assert_array_equal(graph.toarray(), expected)
 
 
+def test_knn_adjacency_without_neighbours_is_empty():
+    graph = knn_adjacency(np.empty((1, 0), dtype=np.int64))
+    assert graph.shape == (1, 1) and graph.nnz == 0
+
+
 def test_membership_graph_is_symmetric_with_strengths_in_unit_interval():
     X = _random_points(80, 3)
     graph = _membership_graph(X, 10)
