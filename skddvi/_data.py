@@ -25,12 +25,12 @@ class DeviceRows:
         self,
         X: np.ndarray | sp.spmatrix,
         device: torch.device,
-        graph: sp.spmatrix | None = None,
+        graph: np.ndarray | sp.spmatrix | None = None,
         labels: np.ndarray | None = None,
     ) -> None:
         self.n_samples, self.n_features = X.shape
         self.device = device
-        self.graph = None if graph is None or graph.nnz == 0 else _EdgeSampler(graph, device)
+        self.graph = _edge_sampler(graph, device)
         self._labels = (
             None if labels is None else torch.as_tensor(labels, dtype=torch.long, device=device)
         )
@@ -91,7 +91,30 @@ class DeviceRows:
         return iter(order.split(batch_size))
 
 
-class _EdgeSampler:
+def _edge_sampler(graph, device: torch.device):
+    """A sampler of one neighbour per row: uniform over the columns of an
+    ``(n_samples, k)`` index array, or weighted by a sparse graph; None for no
+    graph or one without edges."""
+    if graph is None or graph.shape[1] == 0 or (sp.issparse(graph) and graph.nnz == 0):
+        return None
+    if sp.issparse(graph):
+        return _WeightedNeighbors(graph, device)
+    return _UniformNeighbors(graph, device)
+
+
+class _UniformNeighbors:
+    """Draws one of each row's ``k`` listed neighbours, each alike."""
+
+    def __init__(self, indices: np.ndarray, device: torch.device) -> None:
+        self._indices = torch.as_tensor(indices, dtype=torch.long, device=device)
+
+    def sample(self, index: Tensor, generator: torch.Generator | None) -> Tensor:
+        k = self._indices.shape[1]
+        pick = torch.randint(k, (len(index),), generator=generator, device=index.device)
+        return self._indices[index, pick]
+
+
+class _WeightedNeighbors:
     """Draws one neighbour of each row with probability proportional to the
     weights of a sparse graph's row, for a whole batch at once.
 

@@ -86,13 +86,15 @@ def _drawn_positions(rows, X, neighbors, index):
     return position
 
 
-def test_neighbor_rows_returns_one_of_the_neighbours():
+@pytest.mark.parametrize("as_sparse", [False, True], ids=["index array", "sparse graph"])
+def test_neighbor_rows_returns_one_of_the_neighbours(as_sparse):
+    """An (n, k) index array draws uniformly; so does a sparse graph with equal weights."""
     rng = np.random.default_rng(3)
     X = rng.normal(size=(25, 3))
     neighbors = np.stack(
         [rng.choice(np.delete(np.arange(25), i), 4, replace=False) for i in range(25)]
     )
-    rows = DeviceRows(X, CPU, _knn_graph(neighbors))
+    rows = DeviceRows(X, CPU, _knn_graph(neighbors) if as_sparse else neighbors)
     index = torch.arange(25).repeat(80)
     position = _drawn_positions(rows, X, neighbors, index)
     # equal weights: the neighbour is drawn uniformly among the four
@@ -150,7 +152,9 @@ def test_neighbor_rows_with_sparse_data():
         assert np.array_equal(row, dense[0]) or np.array_equal(row, dense[1])
 
 
-@pytest.mark.parametrize("graph", [None, sp.csr_matrix((10, 10))])
+@pytest.mark.parametrize(
+    "graph", [None, sp.csr_matrix((10, 10)), np.empty((10, 0), dtype=np.int64)]
+)
 def test_neighbor_rows_without_graph_is_none(graph):
     rows = DeviceRows(np.ones((10, 2)), CPU, graph)
     assert rows.graph is None
