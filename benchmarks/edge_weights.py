@@ -19,18 +19,16 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, mean_ci, timer, write
-from embedding_quality import TRUST_ROWS, load, split
+from _common import machine, markdown_table, mean_ci, write
+from ablation import evaluate
+from embedding_quality import load, split
 
-from skddvi import DDVIEmbedding
 from skddvi.graph import neighbor_graph
-from skddvi.metrics import knn_accuracy, trustworthiness
 
 VARIANTS = ("uniform", "fuzzy")
 
@@ -38,20 +36,6 @@ VARIANTS = ("uniform", "fuzzy")
 def hubness(X, k: int = 15) -> float:
     """Largest in-degree of the kNN graph over k (1 when no row is a hub)."""
     return float(np.bincount(neighbor_graph(X, k).ravel(), minlength=X.shape[0]).max() / k)
-
-
-def evaluate(X, y, edge_weights: str, seed: int) -> dict:
-    model = DDVIEmbedding(edge_weights=edge_weights, random_state=seed)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        with timer() as fit_time:
-            Z = model.fit_transform(X)
-    sub = np.random.default_rng(seed).permutation(len(Z))[:TRUST_ROWS]
-    return {
-        "knn": knn_accuracy(Z, y),
-        "trust": trustworthiness(X[sub], Z[sub], n_neighbors=10),
-        "fit": fit_time(),
-    }
 
 
 def main() -> None:
@@ -68,7 +52,7 @@ def main() -> None:
         X, y = np.asarray(X)[train], np.asarray(y)[train]
         hub = hubness(X)
         for variant in VARIANTS:
-            runs = [evaluate(X, y, variant, seed) for seed in range(args.seeds)]
+            runs = [evaluate({"edge_weights": variant}, X, y, seed) for seed in range(args.seeds)]
             print(name, variant, runs, flush=True)
             rows.append(
                 [
