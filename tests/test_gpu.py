@@ -58,12 +58,15 @@ def test_neighbor_graph_on_cuda_matches_sklearn(digits):
     assert np.mean(found == expected) > 0.97
 
 
-def test_training_replays_a_cuda_graph(digits):
+@pytest.mark.parametrize("edge_weights", ["uniform", "fuzzy"])
+def test_training_replays_a_cuda_graph(digits, edge_weights):
+    """Both edge samplers (randint over a table, searchsorted over a weighted
+    graph) are captured with the step."""
     from skddvi._training import cuda_graphs_apply
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a failed capture warns
-        model = DDVIEmbedding(**FAST).fit(digits[0])
+        model = DDVIEmbedding(**FAST, edge_weights=edge_weights).fit(digits[0])
     rows = DeviceRows(digits[0], torch.device("cuda"))
     assert cuda_graphs_apply(model.module_, rows)
     assert len(model.loss_curve_) == FAST["n_epochs"]
