@@ -87,7 +87,7 @@ def neighbor_graph(
     indices : ndarray of shape (n_samples, min(n_neighbors, n_samples - 1)), int64
     distances : ndarray of the same shape, float64
         Only with ``return_distance=True``: the Euclidean distance to each
-        neighbour, in increasing order along a row.
+        neighbour, nearest first.
     """
     n = X.shape[0]
     k = min(n_neighbors, n - 1)
