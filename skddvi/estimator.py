@@ -350,8 +350,9 @@ class DDVIEmbedding(
         )
         graph = None
         if self.graph_weight > 0:
-            knn = neighbor_graph(X, self.n_neighbors, seed, device, return_distance=True)
-            graph = membership_graph(*knn) if self.edge_weights == "fuzzy" else knn[0]
+            fuzzy = self.edge_weights == "fuzzy"
+            knn = neighbor_graph(X, self.n_neighbors, seed, device, return_distance=fuzzy)
+            graph = membership_graph(*knn) if fuzzy else knn
         generator = torch.Generator(device=device).manual_seed(seed)
         data = DeviceRows(X, device, graph, labels)
         history = train(model, data, plan, generator, self.verbose)

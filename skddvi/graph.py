@@ -94,15 +94,22 @@ def neighbor_graph(
     if k < 1:
         indices, distances = np.empty((n, 0), dtype=np.int64), np.empty((n, 0))
     else:
-        indices, distances = _drop_self(*_search(X, k + 1, random_state, device), k)
+        found = _search(X, k + 1, random_state, device, return_distance)
+        indices, distances = _drop_self(*found, k)
     return (indices, distances) if return_distance else indices
 
 
-def _search(X, k: int, random_state, device) -> tuple[np.ndarray, np.ndarray]:
-    """``k`` nearest rows of each row (itself usually among them) and their distances."""
+def _search(
+    X, k: int, random_state, device, return_distance: bool
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """``k`` nearest rows of each row (itself usually among them) and their
+    distances (None from the device search when not asked for: it measures them
+    in a second pass; the other searches find them anyway)."""
     n = X.shape[0]
     on_cuda = device is not None and torch.device(device).type == "cuda"
     if on_cuda and not sp.issparse(X) and n <= _DEVICE_EXACT_LIMIT:
+        if not return_distance:
+            return brute_force_neighbors(X, k, torch.device(device)), None
         return brute_force_neighbors(X, k, torch.device(device), return_distance=True)
     if n > _EXACT_LIMIT:
         try:
@@ -214,16 +221,18 @@ def _memberships(distances: np.ndarray, target: float) -> np.ndarray:
     return np.exp(-excess / sigma)
 
 
-def _drop_self(indices: np.ndarray, distances: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _drop_self(
+    indices: np.ndarray, distances: np.ndarray | None, k: int
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Remove each row's own index (duplicates may put it anywhere) and keep ``k``."""
     rows = np.arange(len(indices))[:, None]
     not_self = indices != rows
     # Stable: keeps the neighbours in order of distance.
     order = np.argsort(~not_self, axis=1, kind="stable")[:, :k]
-    return (
-        np.take_along_axis(indices, order, axis=1).astype(np.int64),
-        np.take_along_axis(np.asarray(distances, dtype=np.float64), order, axis=1),
-    )
+    indices = np.take_along_axis(indices, order, axis=1).astype(np.int64)
+    if distances is not None:
+        distances = np.take_along_axis(np.asarray(distances, dtype=np.float64), order, axis=1)
+    return indices, distances
 
 
 def edge_log_likelihood(

@@ -53,9 +53,14 @@ def test_neighbor_graph_on_cuda_matches_sklearn(digits):
 
     X = digits[0]
     found = neighbor_graph(X, 10, device=torch.device("cuda"))
-    expected = NearestNeighbors(n_neighbors=11).fit(X).kneighbors(X)[1][:, 1:]
+    expected_distances, expected = NearestNeighbors(n_neighbors=11).fit(X).kneighbors(X)
     # Exact up to float32 rounding: ties and near-ties may swap.
-    assert np.mean(found == expected) > 0.97
+    assert np.mean(found == expected[:, 1:]) > 0.97
+    with_distances, distances = neighbor_graph(
+        X, 10, device=torch.device("cuda"), return_distance=True
+    )
+    np.testing.assert_array_equal(with_distances, found)
+    np.testing.assert_allclose(distances, expected_distances[:, 1:], rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize("edge_weights", ["uniform", "fuzzy"])
