@@ -8,6 +8,7 @@ import scipy.sparse as sp
 import torch
 
 from skddvi._data import DeviceRows, feature_moments, host_batches
+from skddvi.graph import knn_adjacency
 
 CPU = torch.device("cpu")
 
@@ -67,14 +68,6 @@ def test_device_rows_sums_duplicate_sparse_entries():
     np.testing.assert_array_equal(got.numpy(), X.toarray())  # [[3, 3, 0], [0, 0, 0]]
 
 
-def _knn_graph(neighbors, weights=None):
-    """A sparse graph with an edge from each row to each of its listed neighbours."""
-    n, k = neighbors.shape
-    weights = np.ones((n, k)) if weights is None else weights
-    indptr = np.arange(0, n * k + 1, k)
-    return sp.csr_matrix((weights.ravel(), neighbors.ravel(), indptr), shape=(n, n))
-
-
 def _drawn_positions(rows, X, neighbors, index):
     got = rows.neighbor_rows(index, torch.Generator().manual_seed(0)).numpy()
     X32 = X.astype(np.float32)
@@ -94,7 +87,7 @@ def test_neighbor_rows_returns_one_of_the_neighbours(as_sparse):
     neighbors = np.stack(
         [rng.choice(np.delete(np.arange(25), i), 4, replace=False) for i in range(25)]
     )
-    rows = DeviceRows(X, CPU, _knn_graph(neighbors) if as_sparse else neighbors)
+    rows = DeviceRows(X, CPU, knn_adjacency(neighbors) if as_sparse else neighbors)
     index = torch.arange(25).repeat(80)
     position = _drawn_positions(rows, X, neighbors, index)
     # equal weights: the neighbour is drawn uniformly among the four
@@ -106,7 +99,9 @@ def test_neighbor_rows_are_drawn_in_proportion_to_the_weights():
     X = rng.normal(size=(30, 2))
     neighbors = np.stack([np.delete(np.arange(30), i)[rng.permutation(29)[:3]] for i in range(30)])
     weights = np.tile([0.1, 0.3, 0.6], (30, 1))
-    rows = DeviceRows(X, CPU, _knn_graph(neighbors, weights))
+    graph = knn_adjacency(neighbors)
+    graph.data = weights.ravel()
+    rows = DeviceRows(X, CPU, graph)
     index = torch.arange(30).repeat(200)
     position = _drawn_positions(rows, X, neighbors, index)
     np.testing.assert_allclose(
@@ -120,7 +115,7 @@ def test_neighbor_draws_at_the_ends_of_the_unit_interval_stay_in_their_row(monke
     to ``i + 1``: a draw must still pick one of row ``i``'s own edges."""
     X = np.arange(8.0)[:, None]
     neighbors = np.array([[1, 2], [0, 2], [3, 4], [2, 4], [5, 6], [4, 6], [7, 0], [6, 0]])
-    rows = DeviceRows(X, CPU, _knn_graph(neighbors))
+    rows = DeviceRows(X, CPU, knn_adjacency(neighbors))
     monkeypatch.setattr(torch, "rand", lambda n, **kw: torch.full((n,), u, dtype=kw["dtype"]))
     got = rows.neighbor_rows(torch.arange(8), None).numpy().ravel()
     first, last = np.sort(neighbors, axis=1).T  # a row's edges, in column order
@@ -145,7 +140,7 @@ def test_negative_graph_weights_are_refused():
 def test_neighbor_rows_with_sparse_data():
     X = _sparse()
     neighbors = np.tile(np.array([[0, 1]]), (40, 1))
-    rows = DeviceRows(X, CPU, _knn_graph(neighbors))
+    rows = DeviceRows(X, CPU, knn_adjacency(neighbors))
     got = rows.neighbor_rows(torch.arange(40), torch.Generator().manual_seed(0)).numpy()
     dense = X.toarray().astype(np.float32)
     for row in got:
