@@ -1,12 +1,15 @@
-"""Uniform kNN edges against UMAP's fuzzy graph (``edge_weights``), on real data.
+"""How a row's observed edge is drawn (``edge_weights``), on real data.
 
-DDVIEmbedding with its defaults and with ``edge_weights="fuzzy"`` (edges
-weighted by distance relative to each row's nearest neighbour and
-symmetrised, as UMAP's graph), on the training rows of the splits of
+DDVIEmbedding with its defaults ("uniform": one of the row's 15 nearest
+neighbours), with "fuzzy" (UMAP's graph: edges weighted by distance relative
+to the row's nearest neighbour and symmetrised by a fuzzy union) and with
+"mutual" (the mutual kNN graph), on the training rows of the splits of
 ``embedding_quality.py``: 10-NN accuracy (5-fold), trustworthiness (k=10, at
-most 5,000 rows), the hubness of the kNN graph (the largest number of rows
-that count one row among their neighbours, as a multiple of k), and fit time.
-Mean ± 95% CI over seeds.
+most 5,000 rows) and fit time, mean ± 95% CI over seeds. Two properties of
+each set's graphs explain the differences: the hubness of the kNN graph (the
+largest number of rows that count one row among their neighbours, as a
+multiple of k) and, per variant, the label agreement of a drawn edge (the
+chance that a row's drawn edge joins it to a row with the same label).
 
 Run from the repository root::
 
@@ -22,20 +25,44 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, markdown_table, mean_ci, write
 from ablation import evaluate
 from embedding_quality import load, split
 
-from skddvi.graph import neighbor_graph
+from skddvi.graph import knn_adjacency, membership_graph, mutual_adjacency, neighbor_graph
 
-VARIANTS = ("uniform", "fuzzy")
+VARIANTS = ("uniform", "fuzzy", "mutual")
+K = 15  # DDVIEmbedding's default n_neighbors
 
 
-def hubness(X, k: int = 15) -> float:
+def hubness(indices: np.ndarray) -> float:
     """Largest in-degree of the kNN graph over k (1 when no row is a hub)."""
-    return float(np.bincount(neighbor_graph(X, k).ravel(), minlength=X.shape[0]).max() / k)
+    k = indices.shape[1]
+    return float(np.bincount(indices.ravel(), minlength=len(indices)).max() / k)
+
+
+def edge_agreement(graph: sp.csr_matrix, y: np.ndarray) -> float:
+    """Chance that a row's drawn edge (in proportion to its weight) keeps its label."""
+    coo = graph.tocoo()
+    keep = coo.data * (y[coo.row] == y[coo.col])
+    same = sp.csr_matrix((keep, (coo.row, coo.col)), shape=graph.shape)
+    totals = np.asarray(graph.sum(axis=1)).ravel()
+    agree = np.asarray(same.sum(axis=1)).ravel()
+    has_edges = totals > 0
+    return float(np.mean(agree[has_edges] / totals[has_edges]))
+
+
+def graphs(X: np.ndarray) -> tuple[float, dict[str, sp.csr_matrix]]:
+    """The kNN graph's hubness, and the graph each variant draws edges from."""
+    indices, distances = neighbor_graph(X, K, return_distance=True)
+    return hubness(indices), {
+        "uniform": knn_adjacency(indices),
+        "fuzzy": membership_graph(indices, distances),
+        "mutual": mutual_adjacency(indices),
+    }
 
 
 def main() -> None:
@@ -50,7 +77,7 @@ def main() -> None:
         X, y = load(name)
         train, _ = split(name, X, y, args.mnist_train, np.random.default_rng(0))
         X, y = np.asarray(X)[train], np.asarray(y)[train]
-        hub = hubness(X)
+        hub, variant_graphs = graphs(X)
         for variant in VARIANTS:
             runs = [evaluate({"edge_weights": variant}, X, y, seed) for seed in range(args.seeds)]
             print(name, variant, runs, flush=True)
@@ -59,21 +86,22 @@ def main() -> None:
                     name,
                     f"{hub:.1f}",
                     variant,
+                    f"{edge_agreement(variant_graphs[variant], y):.3f}",
                     mean_ci([r["knn"] for r in runs]),
                     mean_ci([r["trust"] for r in runs]),
                     f"{np.mean([r['fit'] for r in runs]):.1f}",
                 ]
             )
-    header = ["data", "hubness", "edge_weights", "10-NN acc", "trust", "fit s"]
+    header = ["data", "hubness", "edge_weights", "edge agreement", "10-NN acc", "trust", "fit s"]
     command = " ".join(["python benchmarks/edge_weights.py", *sys.argv[1:]])
     text = (
-        "# Edge weights: uniform kNN edges against UMAP's fuzzy graph\n\n"
+        "# Edge weights: uniform kNN edges, UMAP's fuzzy graph, the mutual kNN graph\n\n"
         f"Machine: {machine()}.\n\nCommand: `{command}`. Mean ± 95% CI over {args.seeds} "
         "seeds; training rows of the splits of `embedding_quality.py` (MNIST: "
         f"{args.mnist_train} training images). Hubness: the largest number of rows that "
-        "count one row among their 15 nearest neighbours, divided by 15.\n\n"
-        + markdown_table(header, rows)
-        + "\n"
+        f"count one row among their {K} nearest neighbours, divided by {K}. Edge agreement: "
+        "the chance that a row's drawn edge joins it to a row with the same label (mean "
+        "over rows with edges).\n\n" + markdown_table(header, rows) + "\n"
     )
     write("edge_weights.md", text)
     print(text)

@@ -19,7 +19,7 @@ from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._data import DeviceRows, feature_moments, host_batches
 from ._predict import GroupPredictionMixin
 from ._training import TrainingPlan, train
-from .graph import membership_graph, neighbor_graph
+from .graph import membership_graph, mutual_adjacency, neighbor_graph
 from .posteriors import POSTERIORS
 from .priors import PRIORS, is_two_d_only, make_prior
 
@@ -111,15 +111,19 @@ class DDVIEmbedding(
         variable of the generative model, so the posterior respects local
         structure; ``p(x)`` and ``score`` are unchanged by it. 0 gives the
         paper's plain model.
-    edge_weights : {"uniform", "fuzzy"}, default="uniform"
+    edge_weights : {"uniform", "fuzzy", "mutual"}, default="uniform"
         How a row's observed edge is drawn. "uniform": one of its
         ``n_neighbors`` nearest neighbours, each alike. "fuzzy": from UMAP's
         fuzzy graph (:func:`skddvi.graph.membership_graph`), edges weighted
         by distance relative to the row's nearest neighbour and symmetrised,
         so near neighbours pull harder and rows are also pulled towards rows
-        that count them as neighbours. Measured on five real sets: ahead
-        of "uniform" on digits and pbmc68k, level on iris and MNIST, behind
-        on genotypes whose kNN graph has strong hubs (eHGDP); see
+        that count them as neighbours. "mutual": uniformly among its mutual
+        neighbours, the rows that also count it among their
+        ``n_neighbors`` nearest (:func:`skddvi.graph.mutual_adjacency`; a
+        row with none keeps its kNN edges). This drops the one-way edges into
+        hubs, rows near the centre of the data that are among the neighbours
+        of very many rows (common in high dimensions and after mean
+        imputation). Measured on five real sets in
         ``benchmarks/results/README.md``.
     n_epochs : int, default=None
         Passes over the data. None chooses from the data size: about 1,500
@@ -212,7 +216,7 @@ class DDVIEmbedding(
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "min_dist": [Interval(Real, 0, None, closed="left")],
         "graph_weight": [Interval(Real, 0, None, closed="left")],
-        "edge_weights": [StrOptions({"uniform", "fuzzy"})],
+        "edge_weights": [StrOptions({"uniform", "fuzzy", "mutual"})],
         "n_epochs": [Interval(Integral, 1, None, closed="left"), None],
         "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -351,9 +355,7 @@ class DDVIEmbedding(
         )
         graph = None
         if self.graph_weight > 0:
-            fuzzy = self.edge_weights == "fuzzy"
-            knn = neighbor_graph(X, self.n_neighbors, seed, device, return_distance=fuzzy)
-            graph = membership_graph(*knn) if fuzzy else knn
+            graph = self._neighbor_graph(X, seed, device)
         generator = torch.Generator(device=device).manual_seed(seed)
         data = DeviceRows(X, device, graph, labels)
         history = train(model, data, plan, generator, self.verbose)
@@ -367,6 +369,14 @@ class DDVIEmbedding(
         if classes is not None:
             self.classes_ = classes
         self.embedding_ = self._embed(X)
+
+    def _neighbor_graph(self, X, seed: int, device: torch.device):
+        """The observed graph: kNN indices (uniform edges) or a sparse graph."""
+        fuzzy = self.edge_weights == "fuzzy"
+        knn = neighbor_graph(X, self.n_neighbors, seed, device, return_distance=fuzzy)
+        if fuzzy:
+            return membership_graph(*knn)
+        return mutual_adjacency(knn) if self.edge_weights == "mutual" else knn
 
     def _clear_fitted(self) -> None:
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:

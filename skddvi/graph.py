@@ -7,11 +7,13 @@ the training data: each edge ``(i, j)`` is an observed Bernoulli variable with
 
 the heavy-tailed kernel of UMAP (``a``, ``b`` fitted from ``min_dist`` as UMAP
 does). ``G`` is the directed graph of each row's k nearest neighbours
-(:func:`knn_adjacency`), a row's observed edge drawn uniformly among them,
-or UMAP's fuzzy graph (:func:`membership_graph`): each kNN edge gets a
+(:func:`knn_adjacency`), a row's observed edge drawn uniformly among them;
+UMAP's fuzzy graph (:func:`membership_graph`): each kNN edge gets a
 membership strength in (0, 1] from its distance relative to the row's
 nearest neighbour, the graph is symmetrised by a fuzzy union, and a row's
-edge is drawn in proportion to its strength. Non-edges are estimated by
+edge is drawn in proportion to its strength; or the mutual kNN graph
+(:func:`mutual_adjacency`), a row's edge drawn uniformly among the rows
+that count each other among their k nearest. Non-edges are estimated by
 negative sampling. Because ``p(G | z)`` is a normalised distribution of
 ``G`` given ``z``, integrating ``G`` out leaves ``p(x) = int p(x | z) p(z) dz``
 unchanged: the graph only changes how the posterior is fitted (to
@@ -34,6 +36,7 @@ __all__ = [
     "kernel_params",
     "knn_adjacency",
     "membership_graph",
+    "mutual_adjacency",
     "neighbor_graph",
 ]
 
@@ -167,6 +170,38 @@ def knn_adjacency(indices: np.ndarray) -> sp.csr_matrix:
     n, k = indices.shape
     indptr = np.arange(n + 1) * k
     return sp.csr_matrix((np.ones(n * k), indices.ravel(), indptr), shape=(n, n))
+
+
+def mutual_adjacency(indices: np.ndarray) -> sp.csr_matrix:
+    """The mutual k-nearest-neighbour graph with unit weights.
+
+    Rows ``i`` and ``j`` share an edge when each is among the other's ``k``
+    nearest neighbours. A row with no mutual neighbour keeps its directed
+    kNN edges, so no row that has neighbours loses them all. Unlike UMAP's
+    fuzzy union, which adds every reverse edge, this drops the one-way
+    edges into hubs: rows near the centre of the data (in high dimensions,
+    or after mean imputation) that are among the neighbours of many rows
+    but count few of them among their own.
+
+    Parameters
+    ----------
+    indices : ndarray of shape (n_samples, k)
+        Each row's neighbours, as :func:`neighbor_graph` returns them.
+
+    Returns
+    -------
+    graph : csr_matrix of shape (n_samples, n_samples), float64
+        Symmetric except in the rows without a mutual neighbour.
+    """
+    directed = knn_adjacency(indices)
+    directed.sum_duplicates()
+    directed.data[:] = 1.0
+    mutual = directed.multiply(directed.T).tocsr()
+    mutual.eliminate_zeros()
+    lonely = np.diff(mutual.indptr) == 0
+    graph = (mutual + sp.diags(lonely.astype(np.float64)) @ directed).tocsr()
+    graph.data[:] = 1.0
+    return graph
 
 
 def membership_graph(indices: np.ndarray, distances: np.ndarray) -> sp.csr_matrix:

@@ -63,7 +63,7 @@ def test_neighbor_graph_on_cuda_matches_sklearn(digits):
     np.testing.assert_allclose(distances, expected_distances[:, 1:], rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("edge_weights", ["uniform", "fuzzy"])
+@pytest.mark.parametrize("edge_weights", ["uniform", "fuzzy", "mutual"])
 def test_training_replays_a_cuda_graph(digits, edge_weights):
     """Both edge samplers (randint over a table, searchsorted over a weighted
     graph) are captured with the step."""

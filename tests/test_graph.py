@@ -14,6 +14,7 @@ from skddvi.graph import (
     kernel_params,
     knn_adjacency,
     membership_graph,
+    mutual_adjacency,
     neighbor_graph,
 )
 
@@ -213,6 +214,49 @@ def test_knn_adjacency_has_a_unit_edge_to_each_neighbour():
 def test_knn_adjacency_without_neighbours_is_empty():
     graph = knn_adjacency(np.empty((1, 0), dtype=np.int64))
     assert graph.shape == (1, 1) and graph.nnz == 0
+
+
+def test_mutual_adjacency_keeps_two_way_edges_and_rescues_lonely_rows():
+    # 0, 1, 2 count each other; 3 counts 0 and 1, and nobody counts 3.
+    indices = np.array([[1, 2], [2, 0], [0, 1], [0, 1]])
+    expected = np.array([[0, 1, 1, 0], [1, 0, 1, 0], [1, 1, 0, 0], [1, 1, 0, 0]])
+    np.testing.assert_array_equal(mutual_adjacency(indices).toarray(), expected)
+
+
+def test_mutual_adjacency_drops_one_way_edges_into_a_hub():
+    # Two clusters in 50 dimensions and, between them, a point (like a row of
+    # mean-imputed values) nearer to every other point than they are to each
+    # other: it is among the neighbours of nearly every row, and counts 10.
+    rng = np.random.default_rng(0)
+    centre = np.full(50, 5 / np.sqrt(50))
+    clusters = np.vstack([rng.normal(-centre, 1.0, (30, 50)), rng.normal(centre, 1.0, (30, 50))])
+    X = np.vstack([np.zeros(50), clusters])
+    indices = neighbor_graph(X, 10)
+    assert np.bincount(indices.ravel())[0] >= 50
+    graph = mutual_adjacency(indices)
+    counts_hub = (indices == 0).any(axis=1)
+    counted_by_hub = np.isin(np.arange(61), indices[0])
+    mutual_rows = (knn_adjacency(indices).multiply(knn_adjacency(indices).T)).getnnz(axis=1) > 0
+    expected = (counts_hub & counted_by_hub) | (counts_hub & ~mutual_rows)
+    np.testing.assert_array_equal(graph[:, [0]].toarray().ravel() > 0, expected)
+    assert expected.sum() < 20  # of the 50+ rows that count the hub
+    assert (graph - knn_adjacency(indices)).max() <= 0  # every edge is a kNN edge of its row
+    assert graph.getnnz(axis=1).min() >= 1  # no row left without an edge
+
+
+def test_mutual_adjacency_is_symmetric_with_unit_weights():
+    X = _random_points(80, 3)
+    indices = neighbor_graph(X, 10)
+    graph = mutual_adjacency(indices)
+    lonely = np.diff(knn_adjacency(indices).multiply(knn_adjacency(indices).T).tocsr().indptr) == 0
+    mutual = graph[~lonely][:, ~lonely]
+    assert abs(mutual - mutual.T).max() == 0
+    assert set(graph.data) == {1.0} and graph.diagonal().max() == 0.0
+
+
+def test_mutual_adjacency_without_neighbours_is_empty():
+    graph = mutual_adjacency(np.empty((2, 0), dtype=np.int64))
+    assert graph.shape == (2, 2) and graph.nnz == 0
 
 
 def test_membership_graph_is_symmetric_with_strengths_in_unit_interval():
