@@ -111,20 +111,20 @@ class DDVIEmbedding(
         variable of the generative model, so the posterior respects local
         structure; ``p(x)`` and ``score`` are unchanged by it. 0 gives the
         paper's plain model.
-    edge_weights : {"uniform", "fuzzy", "mutual"}, default="uniform"
-        How a row's observed edge is drawn. "uniform": one of its
-        ``n_neighbors`` nearest neighbours, each alike. "fuzzy": from UMAP's
-        fuzzy graph (:func:`skddvi.graph.membership_graph`), edges weighted
-        by distance relative to the row's nearest neighbour and symmetrised,
-        so near neighbours pull harder and rows are also pulled towards rows
-        that count them as neighbours. "mutual": uniformly among its mutual
-        neighbours, the rows that also count it among their
-        ``n_neighbors`` nearest (:func:`skddvi.graph.mutual_adjacency`; a
-        row with none keeps its kNN edges). This drops the one-way edges into
-        hubs, rows near the centre of the data that are among the neighbours
-        of very many rows (common in high dimensions and after mean
-        imputation). Measured on five real sets in
-        ``benchmarks/results/README.md``.
+    edge_weights : {"mutual", "uniform", "fuzzy"}, default="mutual"
+        How a row's observed edge is drawn. "mutual": uniformly among its
+        mutual neighbours, the rows that also count it among their
+        ``n_neighbors`` nearest (:func:`skddvi.graph.mutual_adjacency`); a
+        row with none draws among all its nearest neighbours. This drops the
+        one-way edges into hubs, rows near the centre of the data that are
+        among the neighbours of very many rows (common in high dimensions
+        and after mean imputation). "uniform": one of its ``n_neighbors``
+        nearest neighbours, each alike (the default before "mutual"; the
+        tables measured before it say so). "fuzzy": from UMAP's fuzzy graph
+        (:func:`skddvi.graph.membership_graph`), edges weighted by distance
+        relative to the row's nearest neighbour and symmetrised by a fuzzy
+        union. Measured on five real sets in
+        ``benchmarks/results/edge_weights.md``.
     n_epochs : int, default=None
         Passes over the data. None chooses from the data size: about 1,500
         gradient steps, between 40 and 300 epochs.
@@ -242,7 +242,7 @@ class DDVIEmbedding(
         n_neighbors=15,
         min_dist=0.1,
         graph_weight=1.0,
-        edge_weights="uniform",
+        edge_weights="mutual",
         n_epochs=None,
         batch_size="auto",
         learning_rate=1e-2,
