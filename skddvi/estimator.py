@@ -119,8 +119,8 @@ class DDVIEmbedding(
         one-way edges into hubs, rows near the centre of the data that are
         among the neighbours of very many rows (common in high dimensions
         and after mean imputation). "uniform": one of its ``n_neighbors``
-        nearest neighbours, each alike (the default before "mutual"; the
-        tables measured before it say so). "fuzzy": from UMAP's fuzzy graph
+        nearest neighbours, each alike (the earlier default; the results
+        README lists the tables measured with it). "fuzzy": from UMAP's fuzzy graph
         (:func:`skddvi.graph.membership_graph`), edges weighted by distance
         relative to the row's nearest neighbour and symmetrised by a fuzzy
         union. Measured on five real sets in
