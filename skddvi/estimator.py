@@ -120,10 +120,10 @@ class DDVIEmbedding(
         among the neighbours of very many rows (common in high dimensions
         and after mean imputation). "uniform": one of its ``n_neighbors``
         nearest neighbours, each alike (the earlier default; the results
-        README lists the tables measured with it). "fuzzy": from UMAP's fuzzy graph
-        (:func:`skddvi.graph.membership_graph`), edges weighted by distance
-        relative to the row's nearest neighbour and symmetrised by a fuzzy
-        union. Measured on five real sets in
+        README lists the tables measured with it). "fuzzy": from UMAP's
+        fuzzy graph (:func:`skddvi.graph.membership_graph`), edges weighted
+        by distance relative to the row's nearest neighbour and symmetrised
+        by a fuzzy union. Measured on five real sets in
         ``benchmarks/results/edge_weights.md``.
     n_epochs : int, default=None
         Passes over the data. None chooses from the data size: about 1,500

@@ -199,9 +199,8 @@ def mutual_adjacency(indices: np.ndarray) -> sp.csr_matrix:
     mutual = directed.multiply(directed.T).tocsr()
     mutual.eliminate_zeros()
     lonely = np.diff(mutual.indptr) == 0
-    graph = (mutual + sp.diags(lonely.astype(np.float64)) @ directed).tocsr()
-    graph.data[:] = 1.0
-    return graph
+    # Rows of the two terms are disjoint, and both hold only ones.
+    return (mutual + sp.diags(lonely.astype(np.float64)) @ directed).tocsr()
 
 
 def membership_graph(indices: np.ndarray, distances: np.ndarray) -> sp.csr_matrix:
