@@ -29,6 +29,10 @@ __all__ = ["DDVIEmbedding"]
 # fractions of training, so that its components follow the data's clusters.
 _REFIT_PRIOR_AT = (0.2, 0.5)
 _INFERENCE_BATCH = {"cpu": 4096, "cuda": 32768}
+# Rows that n_epochs=None aims to pass through training (epochs x rows, within
+# 40 to 300 epochs): 3,000 steps of 1024 rows. Like UMAP, which fixes its
+# epochs by data size, the fit then costs about the same beyond 10,000 rows.
+_TARGET_ROW_VISITS = 3_000_000
 # Fixed noise draws shared by all rows in ``score_samples`` (common random
 # numbers): the score of a row does not depend on the batch it is in.
 _SCORE_DRAWS = 8
@@ -126,8 +130,12 @@ class DDVIEmbedding(
         by a fuzzy union. Measured on five real sets in
         ``benchmarks/results/edge_weights.md``.
     n_epochs : int, default=None
-        Passes over the data. None chooses from the data size: about 1,500
-        gradient steps, between 40 and 300 epochs.
+        Passes over the data. None chooses from the data size: about 3
+        million rows in all (3,000 steps of 1024), between 40 and 300 epochs:
+        300 up to 10,000 rows, 150 for 20,000, 43 for 70,000, 40 from 75,000.
+        On MNIST 10k, 300 epochs against 150 (about 1,500 steps, the earlier
+        rule) raised 10-NN accuracy from 0.896 / 0.906 to 0.909 / 0.917
+        (seeds 0 / 1) for twice the fit time.
     batch_size : int or "auto", default="auto"
         Minibatch size (capped at the number of rows). Non-edges of the graph
         are sampled inside the minibatch, so large batches help. ``"auto"``
@@ -428,8 +436,7 @@ class DDVIEmbedding(
     def _resolve_n_epochs(self, n_samples: int) -> int:
         if self.n_epochs is not None:
             return int(self.n_epochs)
-        steps_per_epoch = math.ceil(n_samples / self._resolve_batch_size(n_samples))
-        return int(np.clip(math.ceil(1500 / steps_per_epoch), 40, 300))
+        return int(np.clip(math.ceil(_TARGET_ROW_VISITS / n_samples), 40, 300))
 
     def _resolve_batch_size(self, n_samples: int) -> int:
         if self.batch_size != "auto":

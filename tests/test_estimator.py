@@ -379,10 +379,13 @@ def test_plain_model_has_no_graph_term(digits):
 def test_n_epochs_none_is_chosen_from_data_size(digits):
     X, _ = digits
     small = DDVIEmbedding(**{**FAST, "n_epochs": None, "batch_size": 1024}).fit(X[:60])
-    assert small.n_iter_ == 300  # one step per epoch: the cap
+    assert small.n_iter_ == 300  # the cap
     assert DDVIEmbedding(n_epochs=None, batch_size=100)._resolve_n_epochs(100_000) == 40
-    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(10_000) == 150
-    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(70_000) == 43  # batch 2048
+    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(10_000) == 300
+    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(20_000) == 150
+    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(70_000) == 43
+    # Rows visited, not steps: the batch size does not change the epochs.
+    assert DDVIEmbedding(n_epochs=None, batch_size=64)._resolve_n_epochs(20_000) == 150
 
 
 @pytest.mark.parametrize(
