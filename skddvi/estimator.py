@@ -143,9 +143,13 @@ class DDVIEmbedding(
         steps: 1024 up to 65,535 rows, 2048 for MNIST's 70,000. On MNIST 70k
         (GPU, 40 epochs) 2048 beat 1024 on 10-NN accuracy (0.964 against
         0.954) in half the steps.
-    learning_rate : float, default=1e-2
+    learning_rate : float, default=5e-3
         Initial learning rate of Adam; it decays linearly to 2% of this value.
-        Gradients are clipped to norm 1.
+        Gradients are clipped to norm 1. Against 1e-2, 5e-3 raised 10-NN
+        accuracy on MNIST 10k (0.913 to 0.921 over two seeds), pbmc68k (0.729
+        to 0.758) and eHGDP (0.758 to 0.810) and left digits, iris, wine,
+        breast cancer and blobs level; on small sets, where a fit has only a
+        few hundred steps, its ELBO is a few nats lower.
     device : str or torch.device, default="auto"
         Where to train: ``"auto"`` picks CUDA when available, else the CPU.
         On CUDA with dense input, one training step is captured as a CUDA
@@ -253,7 +257,7 @@ class DDVIEmbedding(
         edge_weights="mutual",
         n_epochs=None,
         batch_size="auto",
-        learning_rate=1e-2,
+        learning_rate=5e-3,
         device="auto",
         random_state=None,
         verbose=False,
