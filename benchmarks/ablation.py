@@ -46,6 +46,7 @@ VARIANTS = {
     'posterior="gaussian" (AEVB)': {"posterior": "gaussian"},
     "n_steps=5": {"n_steps": 5},
     "n_steps=20": {"n_steps": 20},
+    "learning_rate=1e-2 (the earlier default)": {"learning_rate": 1e-2},
     "learning_rate=1e-3 (the paper's)": {"learning_rate": 1e-3},
     "batch_size=256": {"batch_size": 256},
     "hidden_dims=(128,)": {"hidden_dims": (128,)},
