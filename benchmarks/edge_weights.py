@@ -1,9 +1,10 @@
 """How a row's observed edge is drawn (``edge_weights``), on real data.
 
-DDVIEmbedding with its defaults ("uniform": one of the row's 15 nearest
-neighbours), with "fuzzy" (UMAP's graph: edges weighted by distance relative
-to the row's nearest neighbour and symmetrised by a fuzzy union) and with
-"mutual" (the mutual kNN graph), on the training rows of the splits of
+DDVIEmbedding with its defaults and each of three edge weightings: "uniform"
+(one of the row's 15 nearest neighbours), "fuzzy" (UMAP's graph: edges
+weighted by distance relative to the row's nearest neighbour and symmetrised
+by a fuzzy union) and "mutual" (the mutual kNN graph, the default), on the
+training rows of the splits of
 ``embedding_quality.py``: 10-NN accuracy (5-fold), trustworthiness (k=10, at
 most 5,000 rows) and fit time, mean ± 95% CI over seeds. Two properties of
 each set's graphs explain the differences: the hubness of the kNN graph (the
