@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The checks and benchmarks run on a lent CUDA machine, in one go (that machine
-# has no network: wheels of umap-learn and pynndescent travel in .whl/, MNIST in
-# benchmarks/cache/mnist.npz). Results land in benchmarks/results/*_gpu.* and,
-# when OUT is set, are copied there after each step.
+# has no network: wheels of umap-learn and pynndescent travel in .whl/, MNIST and
+# eHGDP in benchmarks/cache/). Results land in benchmarks/results/*_gpu.* and,
+# when OUT is set, are copied there after each step, with each step's log.
+# BUDGET (seconds, default 570) bounds the whole session: each step gets at most
+# its own limit and never more than what is left.
 set -u
 OUT=${OUT:-benchmarks/results}
+BUDGET=${BUDGET:-570}
 export PYTHONUNBUFFERED=1
+STARTED=$(mktemp)  # only results newer than this are copied to OUT
 if ls .whl/*.whl >/dev/null 2>&1; then
     python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl
     export PYTHONPATH=/tmp/site
@@ -14,11 +18,23 @@ export PYTHONPATH=$PWD:${PYTHONPATH:-}
 nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 python3 -c "import torch, sklearn, numba; print('torch', torch.__version__, 'sklearn', sklearn.__version__, 'numba', numba.__version__)"
 
-timeout 60 python3 -m pytest tests/test_gpu.py -q -p no:cacheprovider -rA -W error::RuntimeWarning \
-    2>&1 | tee "$OUT/gpu_tests.log" | tail -15
-timeout 150 python3 benchmarks/speed.py --skip memory --output-suffix _gpu 2>&1 | tail -14
-cp benchmarks/results/speed_gpu.md "$OUT/" 2>/dev/null
-timeout 170 python3 benchmarks/embedding_quality.py --datasets mnist --mnist-train 60000 \
-    --methods DDVIEmbedding,UMAP,PCA --output-suffix _gpu 2>&1 | tail -8
-cp benchmarks/results/embedding_quality_gpu.* "$OUT/" 2>/dev/null
+step() {  # step NAME LIMIT COMMAND...: run with the smaller of LIMIT and the time left
+    local name=$1 limit=$2
+    shift 2
+    local left=$((BUDGET - SECONDS))
+    ((left < limit)) && limit=$left
+    if ((limit < 20)); then echo "== $name: skipped, ${left}s left"; return; fi
+    echo "== $name (limit ${limit}s)"
+    local start=$SECONDS
+    timeout "$limit" "$@" >"$OUT/$name.log" 2>&1
+    echo "== $name: rc $? after $((SECONDS - start))s"
+    tail -12 "$OUT/$name.log"
+    find benchmarks/results -name "$name.*" -newer "$STARTED" -exec cp {} "$OUT/" \;
+}
+
+step gpu_tests 90 python3 -m pytest tests/test_gpu.py -q -p no:cacheprovider -rA -W error::RuntimeWarning
+step speed_gpu 240 python3 benchmarks/speed.py --skip memory --output-suffix _gpu
+step embedding_quality_gpu 180 python3 benchmarks/embedding_quality.py --datasets mnist \
+    --mnist-train 60000 --methods DDVIEmbedding,UMAP,PCA --output-suffix _gpu
+step paper_genotypes_gpu 400 python3 benchmarks/paper/genotypes.py --paper --output-suffix _gpu
 true

@@ -16,7 +16,7 @@ Run from the repository root::
 
     python benchmarks/paper/genotypes.py                 # reduced CPU protocol
     python benchmarks/paper/genotypes.py --simulated
-    python benchmarks/paper/genotypes.py --paper         # the paper's budget (GPU)
+    python benchmarks/paper/genotypes.py --paper --output-suffix _gpu  # the paper's budget
 
 Writes ``results/paper_genotypes{_simulated}.md`` and ``.png``.
 """
@@ -120,6 +120,7 @@ def main() -> None:
     parser.add_argument("--hidden", default="256,256")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--simulated", action="store_true")
+    parser.add_argument("--output-suffix", default="", help='e.g. "_gpu"')
     args = parser.parse_args()
 
     if args.simulated:
@@ -162,7 +163,7 @@ def main() -> None:
         [name, *(mean_ci([r[k] for r in rows]) for k in keys), f"{np.mean(seconds[name]):.1f}"]
         for name, rows in results.items()
     ]
-    suffix = "_simulated" if args.simulated else ""
+    suffix = ("_simulated" if args.simulated else "") + args.output_suffix
     command = " ".join(["python benchmarks/paper/genotypes.py", *sys.argv[1:]])
     text = (
         f"# Paper Table 3: latent ancestry, {title}\n\n"
