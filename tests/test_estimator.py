@@ -379,12 +379,18 @@ def test_plain_model_has_no_graph_term(digits):
 def test_n_epochs_none_is_chosen_from_data_size(digits):
     X, _ = digits
     small = DDVIEmbedding(**{**FAST, "n_epochs": None, "batch_size": 1024}).fit(X[:60])
-    assert small.n_iter_ == 300  # the cap
+    assert small.n_iter_ == 600  # one batch an epoch: the 600-step floor
+    assert len(small.loss_curve_) == 600
+    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(1024) == 600
+    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(1025) == 300  # two batches: the cap
+    # Small batches give a small set enough steps at the capped 300 epochs.
+    assert DDVIEmbedding(n_epochs=None, batch_size=64)._resolve_n_epochs(500) == 300
     assert DDVIEmbedding(n_epochs=None, batch_size=100)._resolve_n_epochs(100_000) == 40
     assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(10_000) == 300
     assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(20_000) == 150
     assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(70_000) == 43
-    # Rows visited, not steps: the batch size does not change the epochs.
+    # Beyond the step floor, rows visited, not steps: the batch size does not
+    # change the epochs.
     assert DDVIEmbedding(n_epochs=None, batch_size=64)._resolve_n_epochs(20_000) == 150
 
 
