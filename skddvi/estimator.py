@@ -134,15 +134,11 @@ class DDVIEmbedding(
         ``benchmarks/results/edge_weights.md``.
     n_epochs : int, default=None
         Passes over the data. None chooses from the data size: about 3
-        million rows in all (3,000 steps of 1024), between 40 and 300 epochs,
+        million rows in all (3,000 steps of 1024) within 40 to 300 epochs,
         and at least 600 optimisation steps: 600 epochs up to 1,024 rows (one
         batch an epoch), 300 up to 10,000 rows, 150 for 20,000, 43 for 70,000,
-        40 from 75,000. On MNIST 10k, 300 epochs against 150 (about 1,500
-        steps, the earlier rule) raised 10-NN accuracy from 0.896 / 0.906 to
-        0.909 / 0.917 (seeds 0 / 1) for twice the fit time. On sets of one
-        batch, 600 epochs against 300 raised (5 seeds, means) pbmc68k's 10-NN
-        accuracy from 0.727 to 0.753 and breast cancer's trustworthiness from
-        0.908 to 0.930, and left iris and wine level, for twice the fit time.
+        40 from 75,000. What each part of the rule bought (MNIST 10k, pbmc68k,
+        breast cancer) is measured in ``benchmarks/results/README.md``.
     batch_size : int or "auto", default="auto"
         Minibatch size (capped at the number of rows). Non-edges of the graph
         are sampled inside the minibatch, so large batches help. ``"auto"``
@@ -154,11 +150,9 @@ class DDVIEmbedding(
         Initial learning rate of Adam; it decays linearly to 2% of this value.
         Gradients are clipped to norm 1. Against 1e-2, 5e-3 raised 10-NN
         accuracy on MNIST 10k (0.913 to 0.921 over two seeds) and eHGDP (0.758
-        to 0.810), moved pbmc68k within its seed noise (+0.03 on all rows,
-        -0.01 on an 80% split) and left it level on digits, iris, wine,
-        breast cancer and blobs. On small sets, where a fit has only a few
-        hundred steps, the ELBO is 2 to 4 nats lower and trustworthiness up
-        to 0.007 lower (wine, breast cancer).
+        to 0.810) and left digits, iris, wine, breast cancer and blobs level;
+        on small sets (300 to 600 steps, before the 600-step floor) it cost
+        2 to 4 nats of ELBO (results README).
     device : str or torch.device, default="auto"
         Where to train: ``"auto"`` picks CUDA when available, else the CPU.
         On CUDA with dense input, one training step is captured as a CUDA
