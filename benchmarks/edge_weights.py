@@ -12,9 +12,9 @@ largest number of rows that count one row among their neighbours, as a
 multiple of k) and, per variant, the label agreement of a drawn edge (the
 chance that a row's drawn edge joins it to a row with the same label).
 
-Run from the repository root::
+Run from the repository root (``--jobs 2``: two processes, one thread each)::
 
-    python benchmarks/edge_weights.py [--seeds 2] [--datasets mnist,ehgdp]
+    python benchmarks/edge_weights.py [--seeds 2] [--datasets mnist,ehgdp] [--jobs 2]
 
 Writes ``results/edge_weights.md``.
 """
@@ -22,18 +22,25 @@ Writes ``results/edge_weights.md``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, mean_ci, write
-from ablation import evaluate
-from embedding_quality import load, split
+HERE = str(Path(__file__).resolve().parent)
+sys.path.insert(0, HERE)
+from _common import machine, markdown_table, mean_ci, write  # noqa: E402
+from ablation import evaluate  # noqa: E402
+from embedding_quality import load, split  # noqa: E402
 
-from skddvi.graph import knn_adjacency, membership_graph, mutual_adjacency, neighbor_graph
+from skddvi.graph import (  # noqa: E402
+    knn_adjacency,
+    membership_graph,
+    mutual_adjacency,
+    neighbor_graph,
+)
 
 VARIANTS = ("uniform", "fuzzy", "mutual")
 K = 15  # DDVIEmbedding's default n_neighbors
@@ -66,38 +73,67 @@ def graphs(X: np.ndarray) -> tuple[float, dict[str, sp.csr_matrix]]:
     }
 
 
+def training_rows(name: str, mnist_train: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training rows of seed 0's split of ``embedding_quality.py``."""
+    X, y = load(name)
+    train, _ = split(name, X, y, mnist_train, np.random.default_rng(0))
+    return np.asarray(X)[train], np.asarray(y)[train]
+
+
+def run_one(name: str, variant: str, seed: int, mnist_train: int, threads: int | None) -> dict:
+    """One fit of one variant; ``threads`` pins a worker process's torch threads."""
+    if threads is not None:
+        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+        if HERE not in sys.path:  # a worker process
+            sys.path.insert(0, HERE)
+        import torch
+
+        torch.set_num_threads(threads)
+    X, y = training_rows(name, mnist_train)
+    return evaluate({"edge_weights": variant}, X, y, seed)
+
+
 def main() -> None:
+    from joblib import Parallel, delayed
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default="digits,mnist,pbmc68k,ehgdp,iris")
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--mnist-train", type=int, default=10_000)
+    parser.add_argument("--jobs", type=int, default=1, help="processes, one thread each")
     args = parser.parse_args()
 
+    names = args.datasets.split(",")
+    tasks = [(n, v, seed) for n in names for v in VARIANTS for seed in range(args.seeds)]
+    threads = 1 if args.jobs != 1 else None
+    done = Parallel(n_jobs=args.jobs)(
+        delayed(run_one)(*task, args.mnist_train, threads) for task in tasks
+    )
+    runs = dict(zip(tasks, done))
     rows = []
-    for name in args.datasets.split(","):
-        X, y = load(name)
-        train, _ = split(name, X, y, args.mnist_train, np.random.default_rng(0))
-        X, y = np.asarray(X)[train], np.asarray(y)[train]
+    for name in names:
+        X, y = training_rows(name, args.mnist_train)
         hub, variant_graphs = graphs(X)
         for variant in VARIANTS:
-            runs = [evaluate({"edge_weights": variant}, X, y, seed) for seed in range(args.seeds)]
-            print(name, variant, runs, flush=True)
+            fits = [runs[name, variant, seed] for seed in range(args.seeds)]
+            print(name, variant, fits, flush=True)
             rows.append(
                 [
                     name,
                     f"{hub:.1f}",
                     variant,
                     f"{edge_agreement(variant_graphs[variant], y):.3f}",
-                    mean_ci([r["knn"] for r in runs]),
-                    mean_ci([r["trust"] for r in runs]),
-                    f"{np.mean([r['fit'] for r in runs]):.1f}",
+                    mean_ci([r["knn"] for r in fits]),
+                    mean_ci([r["trust"] for r in fits]),
+                    f"{np.mean([r['fit'] for r in fits]):.1f}",
                 ]
             )
     header = ["data", "hubness", "edge_weights", "edge agreement", "10-NN acc", "trust", "fit s"]
     command = " ".join(["python benchmarks/edge_weights.py", *sys.argv[1:]])
     text = (
         "# Edge weights: uniform kNN edges, UMAP's fuzzy graph, the mutual kNN graph\n\n"
-        f"Machine: {machine()}.\n\nCommand: `{command}`. Mean ± 95% CI over {args.seeds} "
+        f"Machine: {machine()}{'; every fit on one thread' if args.jobs != 1 else ''}.\n\n"
+        f"Command: `{command}`. Mean ± 95% CI over {args.seeds} "
         "seeds; training rows of the splits of `embedding_quality.py` (MNIST: "
         f"{args.mnist_train} training images). Hubness: the largest number of rows that "
         f"count one row among their {K} nearest neighbours, divided by {K}. Edge agreement: "
