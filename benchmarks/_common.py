@@ -34,6 +34,14 @@ def machine() -> str:
     )
 
 
+def one_thread() -> None:
+    """Pin this process to one thread: a worker of a ``--jobs`` run, one per core."""
+    import torch
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    torch.set_num_threads(1)
+
+
 def mean_ci(values) -> str:
     """``mean ± half-width`` of the 95% t interval (just the value for one run)."""
     values = np.asarray(values, dtype=float)

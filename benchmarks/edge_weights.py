@@ -22,25 +22,18 @@ Writes ``results/edge_weights.md``.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-HERE = str(Path(__file__).resolve().parent)
-sys.path.insert(0, HERE)
-from _common import machine, markdown_table, mean_ci, write  # noqa: E402
-from ablation import evaluate  # noqa: E402
-from embedding_quality import load, split  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine, markdown_table, mean_ci, one_thread, write
+from ablation import evaluate
+from embedding_quality import load, split
 
-from skddvi.graph import (  # noqa: E402
-    knn_adjacency,
-    membership_graph,
-    mutual_adjacency,
-    neighbor_graph,
-)
+from skddvi.graph import knn_adjacency, membership_graph, mutual_adjacency, neighbor_graph
 
 VARIANTS = ("uniform", "fuzzy", "mutual")
 K = 15  # DDVIEmbedding's default n_neighbors
@@ -80,15 +73,10 @@ def training_rows(name: str, mnist_train: int) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(X)[train], np.asarray(y)[train]
 
 
-def run_one(name: str, variant: str, seed: int, mnist_train: int, threads: int | None) -> dict:
-    """One fit of one variant; ``threads`` pins a worker process's torch threads."""
-    if threads is not None:
-        os.environ.setdefault("OMP_NUM_THREADS", str(threads))
-        if HERE not in sys.path:  # a worker process
-            sys.path.insert(0, HERE)
-        import torch
-
-        torch.set_num_threads(threads)
+def run_one(name: str, variant: str, seed: int, mnist_train: int, pin: bool) -> dict:
+    """One fit of one variant; ``pin``: on one thread (a worker of ``--jobs``)."""
+    if pin:
+        one_thread()
     X, y = training_rows(name, mnist_train)
     return evaluate({"edge_weights": variant}, X, y, seed)
 
@@ -105,9 +93,9 @@ def main() -> None:
 
     names = args.datasets.split(",")
     tasks = [(n, v, seed) for n in names for v in VARIANTS for seed in range(args.seeds)]
-    threads = 1 if args.jobs != 1 else None
+    pin = args.jobs != 1
     done = Parallel(n_jobs=args.jobs)(
-        delayed(run_one)(*task, args.mnist_train, threads) for task in tasks
+        delayed(run_one)(*task, args.mnist_train, pin) for task in tasks
     )
     runs = dict(zip(tasks, done))
     rows = []
@@ -132,7 +120,7 @@ def main() -> None:
     command = " ".join(["python benchmarks/edge_weights.py", *sys.argv[1:]])
     text = (
         "# Edge weights: uniform kNN edges, UMAP's fuzzy graph, the mutual kNN graph\n\n"
-        f"Machine: {machine()}{'; every fit on one thread' if args.jobs != 1 else ''}.\n\n"
+        f"Machine: {machine()}{'; every fit on one thread' if pin else ''}.\n\n"
         f"Command: `{command}`. Mean ± 95% CI over {args.seeds} "
         "seeds; training rows of the splits of `embedding_quality.py` (MNIST: "
         f"{args.mnist_train} training images). Hubness: the largest number of rows that "

@@ -24,16 +24,14 @@ Writes ``results/seeds.md``.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-HERE = str(Path(__file__).resolve().parent)
-sys.path.insert(0, HERE)
-from _common import machine, markdown_table, mean_ci, write  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import machine, markdown_table, mean_ci, one_thread, write
 
 SETS = "iris,wine,breast_cancer,digits,pbmc68k,ehgdp,mnist"
 METRICS = {"knn": "10-NN acc", "trust": "trust", "gap": "held-out gap"}
@@ -54,16 +52,12 @@ def load(name: str):
 
 def run_one(name: str, seed: int, mnist_train: int) -> dict:
     """Both methods on one split of one set: ``{method: {metric: value}}``."""
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    if HERE not in sys.path:  # a worker process
-        sys.path.insert(0, HERE)
-    import torch
     import umap
     from embedding_quality import evaluate, split
 
     from skddvi import DDVIEmbedding
 
-    torch.set_num_threads(1)
+    one_thread()
     X, y = load(name)
     train, test = split(name, X, y, mnist_train, np.random.default_rng(seed))
     factories = {
