@@ -27,10 +27,16 @@ class DeviceRows:
         device: torch.device,
         graph: np.ndarray | sp.spmatrix | None = None,
         labels: np.ndarray | None = None,
+        edge_weights: np.ndarray | None = None,
     ) -> None:
         self.n_samples, self.n_features = X.shape
         self.device = device
         self.graph = _edge_sampler(graph, device)
+        self._edge_weights = (
+            None
+            if edge_weights is None or self.graph is None
+            else torch.as_tensor(edge_weights, dtype=torch.float32, device=device)
+        )
         self._labels = (
             None if labels is None else torch.as_tensor(labels, dtype=torch.long, device=device)
         )
@@ -69,6 +75,10 @@ class DeviceRows:
         if self.graph is None:
             return None
         return self.rows(self.graph.sample(index, generator))
+
+    def edge_weights(self, index: Tensor) -> Tensor | None:
+        """Weight of the edge term of each row in ``index`` (None: all 1)."""
+        return None if self._edge_weights is None else self._edge_weights[index]
 
     @property
     def is_dense(self) -> bool:

@@ -95,7 +95,9 @@ def train(
             reconstruction=plan.reconstruction_weight,
         )
         x_neighbor = data.neighbor_rows(index, rng) if plan.graph_weight > 0 else None
-        terms = model.loss_terms(data.rows(index), x_neighbor, weights, rng, data.labels(index))
+        terms = model.loss_terms(
+            data.rows(index), x_neighbor, weights, rng, data.labels(index), data.edge_weights(index)
+        )
         terms.loss.backward()
         torch.nn.utils.clip_grad_norm_(params, _MAX_GRAD_NORM)
         optimizer.step()

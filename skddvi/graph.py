@@ -13,7 +13,9 @@ membership strength in (0, 1] from its distance relative to the row's
 nearest neighbour, the graph is symmetrised by a fuzzy union, and a row's
 edge is drawn in proportion to its strength; or the mutual kNN graph
 (:func:`mutual_adjacency`), a row's edge drawn uniformly among the rows
-that count each other among their k nearest. Non-edges are estimated by
+that count each other among their k nearest, and the row's edge term
+weighted by its number of mutual neighbours (:func:`mutual_edge_weights`),
+so that every mutual edge counts alike. Non-edges are estimated by
 negative sampling. Because ``p(G | z)`` is a normalised distribution of
 ``G`` given ``z``, integrating ``G`` out leaves ``p(x) = int p(x | z) p(z) dz``
 unchanged: the graph only changes how the posterior is fitted (to
@@ -37,6 +39,7 @@ __all__ = [
     "knn_adjacency",
     "membership_graph",
     "mutual_adjacency",
+    "mutual_edge_weights",
     "neighbor_graph",
 ]
 
@@ -193,14 +196,50 @@ def mutual_adjacency(indices: np.ndarray) -> sp.csr_matrix:
     graph : csr_matrix of shape (n_samples, n_samples), float64
         Symmetric except in the rows without a mutual neighbour.
     """
+    directed, mutual = _directed_and_mutual(indices)
+    lonely = np.diff(mutual.indptr) == 0
+    # Rows of the two terms are disjoint, and both hold only ones.
+    return (mutual + sp.diags(lonely.astype(np.float64)) @ directed).tocsr()
+
+
+def _directed_and_mutual(indices: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The directed kNN graph and its mutual part, both with unit weights."""
     directed = knn_adjacency(indices)
     directed.sum_duplicates()
     directed.data[:] = 1.0
     mutual = directed.multiply(directed.T).tocsr()
     mutual.eliminate_zeros()
-    lonely = np.diff(mutual.indptr) == 0
-    # Rows of the two terms are disjoint, and both hold only ones.
-    return (mutual + sp.diags(lonely.astype(np.float64)) @ directed).tocsr()
+    return directed, mutual
+
+
+def mutual_edge_weights(indices: np.ndarray) -> np.ndarray:
+    """Weight of each row's sampled edge when edges are drawn from
+    :func:`mutual_adjacency`: ``m_i log2(k + 1) / k`` for a row with ``m_i``
+    mutual neighbours (``m_i = 1`` for a row without any).
+
+    A row's edge is drawn uniformly among its ``m_i`` mutual neighbours, so
+    ``m_i`` times that edge's log-likelihood is an unbiased estimate of the
+    log-likelihood of all the row's edges: with these weights every observed
+    edge counts alike, as in UMAP's edge sampling, instead of every row.
+    Each edge weighs ``log2(k + 1) / k``, the mean membership strength of an
+    edge in UMAP's fuzzy graph (whose rows sum to ``log2(k + 1)``), so a row
+    whose neighbours all count it back weighs what a row of UMAP's graph
+    does, and the weights grow with ``k`` as ``log k``, not as ``k``. Rows in
+    dense, clean neighbourhoods weigh more; rows whose neighbours do not
+    count them back (as in graphs dominated by hubs) weigh less.
+
+    Parameters
+    ----------
+    indices : ndarray of shape (n_samples, k)
+        Each row's neighbours, as :func:`neighbor_graph` returns them.
+
+    Returns
+    -------
+    weights : ndarray of shape (n_samples,), float64
+    """
+    k = indices.shape[1]
+    counts = np.diff(_directed_and_mutual(indices)[1].indptr)
+    return np.maximum(counts, 1) * (np.log2(k + 1) / k if k else 1.0)
 
 
 def membership_graph(indices: np.ndarray, distances: np.ndarray) -> sp.csr_matrix:

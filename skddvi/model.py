@@ -98,11 +98,13 @@ class DDVIModel(nn.Module):
         weights: LossWeights,
         generator: torch.Generator | None,
         labels: Tensor | None = None,
+        edge_weight: Tensor | None = None,
     ) -> LossTerms:
         """Named loss terms of a minibatch (see :mod:`skddvi.objectives`).
 
         ``x_neighbor`` holds one graph neighbour of each row of ``x``; None (or
-        a model without ``graph``) leaves out the graph term. ``labels`` (class
+        a model without ``graph``) leaves out the graph term. ``edge_weight``
+        ``(N,)`` weighs each row's edge term (None: all 1). ``labels`` (class
         indices, -1 for unlabelled rows) are read by a semi-supervised model.
         """
         h = self.features(x)
@@ -116,7 +118,7 @@ class DDVIModel(nn.Module):
             z_prior = self.prior.sample(x.shape[0], generator=generator).to(z.dtype)
             adversarial, critic_loss = self.posterior.adversarial_losses(z, z_prior)
             latent = adversarial
-        graph = self._graph(z, x_neighbor, generator)
+        graph = self._graph(z, x_neighbor, generator, edge_weight)
         sleep = self._sleep(min(x.shape[0], _N_DREAMS), generator)
         loss = (
             weights.reconstruction * reconstruction
@@ -152,13 +154,18 @@ class DDVIModel(nn.Module):
         return torch.randn(shape, generator=generator, device=x.device, dtype=x.dtype)
 
     def _graph(
-        self, z: Tensor, x_neighbor: Tensor | None, generator: torch.Generator | None
+        self,
+        z: Tensor,
+        x_neighbor: Tensor | None,
+        generator: torch.Generator | None,
+        edge_weight: Tensor | None = None,
     ) -> Tensor:
         if self.graph is None or x_neighbor is None:
             return z.new_zeros(())
         h_neighbor = self.features(x_neighbor)
         z_neighbor, _ = self.posterior.rsample(h_neighbor, self._noise(x_neighbor, generator))
-        return -self.graph.log_likelihood(z, z_neighbor, generator).mean()
+        log_lik = self.graph.log_likelihood(z, z_neighbor, generator)
+        return -(log_lik if edge_weight is None else edge_weight * log_lik).mean()
 
     def _sleep(self, n: int, generator: torch.Generator | None) -> Tensor:
         zero = self.center.new_zeros(())

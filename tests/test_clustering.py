@@ -7,6 +7,7 @@ from sklearn.datasets import load_digits, make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from skddvi import DDVIEmbedding
+from skddvi import estimator as estimator_module
 from skddvi.priors import GaussianPrior, MixturePrior, make_prior
 
 FAST = dict(n_epochs=30, hidden_dims=(64,), n_steps=3, batch_size=256, random_state=0)
@@ -161,3 +162,20 @@ def test_semi_supervised_score_is_still_an_elbo(digits):
     model = DDVIEmbedding(**FAST).fit(X, y)
     assert np.isfinite(model.score(X))
     assert model.score(X) < 0
+
+
+@pytest.mark.parametrize("labelled", [True, False])
+def test_only_unsupervised_fits_weigh_rows_by_their_mutual_neighbours(
+    digits, monkeypatch, labelled
+):
+    X, y = digits
+    seen = {}
+
+    class Spy(estimator_module.DeviceRows):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            seen["weights"] = self._edge_weights
+
+    monkeypatch.setattr(estimator_module, "DeviceRows", Spy)
+    DDVIEmbedding(**{**FAST, "n_epochs": 1}).fit(X, y if labelled else None)
+    assert (seen["weights"] is None) == labelled

@@ -243,3 +243,18 @@ def test_feature_moments_constant_feature_has_zero_variance():
     assert var[0] == 0.0
     _, var_sparse = feature_moments(sp.csr_matrix(X))
     assert var_sparse[0] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_edge_weights_are_gathered_for_the_batch():
+    neighbors = np.tile(np.array([[1], [0]]), (5, 1))
+    weights = np.arange(10, dtype=np.float64)
+    rows = DeviceRows(np.zeros((10, 2)), CPU, neighbors, edge_weights=weights)
+    got = rows.edge_weights(torch.tensor([3, 0, 9, 3]))
+    assert got.dtype == torch.float32
+    np.testing.assert_array_equal(got.numpy(), [3, 0, 9, 3])
+    assert DeviceRows(np.zeros((10, 2)), CPU, neighbors).edge_weights(torch.arange(2)) is None
+    # No graph, no edge term to weigh.
+    assert (
+        DeviceRows(np.zeros((10, 2)), CPU, edge_weights=weights).edge_weights(torch.arange(2))
+        is None
+    )

@@ -7,6 +7,7 @@ import torch
 from sklearn.neighbors import NearestNeighbors
 
 from skddvi import graph as graph_module
+from skddvi._build import build_model
 from skddvi.graph import (
     EdgeModel,
     brute_force_neighbors,
@@ -15,8 +16,10 @@ from skddvi.graph import (
     knn_adjacency,
     membership_graph,
     mutual_adjacency,
+    mutual_edge_weights,
     neighbor_graph,
 )
+from skddvi.priors import GaussianPrior
 
 # (spread, min_dist) -> (a, b) from umap.umap_.find_ab_params (umap-learn 0.5).
 UMAP_AB = {
@@ -264,6 +267,37 @@ def test_mutual_adjacency_without_neighbours_is_empty():
     assert graph.shape == (2, 2) and graph.nnz == 0
 
 
+def test_mutual_edge_weights_count_mutual_neighbours_at_umaps_mean_strength():
+    # 0, 1, 2 count each other (two mutual neighbours each); 3 counts 0 and 1,
+    # nobody counts 3: it weighs as one edge. Each edge: log2(k + 1) / k.
+    indices = np.array([[1, 2], [2, 0], [0, 1], [0, 1]])
+    expected = np.array([2, 2, 2, 1]) * np.log2(3) / 2
+    np.testing.assert_allclose(mutual_edge_weights(indices), expected)
+
+
+def test_mutual_edge_weights_match_the_rows_of_the_mutual_graph():
+    indices = neighbor_graph(_random_points(80, 3), 10)
+    paired = _has_mutual_neighbour(indices)
+    counts = mutual_adjacency(indices).getnnz(axis=1)
+    weights = mutual_edge_weights(indices) * 10 / np.log2(11)
+    np.testing.assert_allclose(weights[paired], counts[paired])
+    np.testing.assert_allclose(weights[~paired], 1.0)
+
+
+def test_mutual_edge_weights_grow_as_log_k():
+    # Uniform points: about the same share of neighbours is mutual at any k, so
+    # the mean weight follows log2(k + 1) (x 2.2 from k = 5 to 50), not k (x 10).
+    X = _random_points(500, 2)
+    means = [mutual_edge_weights(neighbor_graph(X, k)).mean() for k in (5, 15, 50)]
+    assert means[0] < means[1] < means[2] < 2.5 * means[0]
+    assert means[2] / means[0] == pytest.approx(np.log2(51) / np.log2(6), rel=0.15)
+
+
+def test_mutual_edge_weights_without_neighbours_are_finite():
+    weights = mutual_edge_weights(np.empty((2, 0), dtype=np.int64))
+    np.testing.assert_array_equal(weights, [1.0, 1.0])
+
+
 def test_membership_graph_is_symmetric_with_strengths_in_unit_interval():
     X = _random_points(80, 3)
     graph = _membership_graph(X, 10)
@@ -389,3 +423,34 @@ def test_edge_model_negatives_come_from_the_batch():
     np.testing.assert_allclose(value.numpy(), expected, rtol=1e-10)
     again = model.log_likelihood(z, zn, torch.Generator().manual_seed(5))
     assert torch.equal(value, again)
+
+
+def test_row_edge_weights_weigh_each_rows_graph_term():
+    n, p = 6, 4
+    model = build_model(
+        n_features=p,
+        prior=GaussianPrior(2),
+        posterior="diffusion",
+        n_steps=3,
+        hidden_dims=(8,),
+        likelihood="gaussian",
+        sleep="none",
+        mean=np.zeros(p),
+        variance=np.ones(p),
+        seed=0,
+        min_dist=0.1,
+    )
+    x, x_neighbor = torch.randn(n, p), torch.randn(n, p)
+    z = model.posterior.rsample(model.features(x), torch.zeros(n, model.posterior.noise_dim))[0]
+
+    def graph_term(edge_weight):  # the same neighbour noise and negatives each time
+        return model._graph(z, x_neighbor, torch.Generator().manual_seed(0), edge_weight)
+
+    unweighted = graph_term(None)
+    torch.testing.assert_close(graph_term(torch.ones(n)), unweighted)
+    torch.testing.assert_close(graph_term(torch.full((n,), 2.0)), 2 * unweighted)
+    # Linear in the weights: each row's term counts by its own weight.
+    weight = torch.tensor([0.0, 1.0, 2.0, 0.5, 3.0, 1.0])
+    per_row = torch.stack([graph_term(torch.eye(n)[i]) for i in range(n)])
+    torch.testing.assert_close(graph_term(weight), (weight * per_row).sum())
+    torch.testing.assert_close(per_row.sum(), unweighted)
