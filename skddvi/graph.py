@@ -224,7 +224,8 @@ def mutual_edge_weights(indices: np.ndarray) -> np.ndarray:
     Each edge weighs ``log2(k + 1) / k``, the mean membership strength of an
     edge in UMAP's fuzzy graph (whose rows sum to ``log2(k + 1)``), so a row
     whose neighbours all count it back weighs what a row of UMAP's graph
-    does, and the weights grow with ``k`` as ``log k``, not as ``k``. Rows in
+    does, and at a given share of mutual neighbours the weights grow with
+    ``k`` as ``log k``, not as ``k``. Rows in
     dense, clean neighbourhoods weigh more; rows whose neighbours do not
     count them back (as in graphs dominated by hubs) weigh less.
 
