@@ -19,7 +19,7 @@ from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._data import DeviceRows, feature_moments, host_batches
 from ._predict import GroupPredictionMixin
 from ._training import TrainingPlan, train
-from .graph import membership_graph, mutual_adjacency, mutual_edge_weights, neighbor_graph
+from .graph import observed_graph
 from .posteriors import POSTERIORS
 from .priors import PRIORS, is_two_d_only, make_prior
 
@@ -126,19 +126,14 @@ class DDVIEmbedding(
         one-way edges into hubs, rows near the centre of the data that are
         among the neighbours of very many rows (common in high dimensions
         and after mean imputation). Each row's edge term is weighted by its
-        number of mutual neighbours (one for a row with none), each edge
-        at ``log2(n_neighbors + 1) / n_neighbors``, the mean strength of an
-        edge in UMAP's fuzzy graph (:func:`skddvi.graph.mutual_edge_weights`):
-        every mutual edge counts alike, so rows in clean neighbourhoods
-        weigh more than rows whose neighbours do not count them back. A
-        semi-supervised fit (labels in ``fit``'s ``y``) keeps one unit per
-        row, so that the labels, not the graph, set the clusters.
-        "uniform": one of its ``n_neighbors``
-        nearest neighbours, each alike (the earlier default; the results
-        README lists the tables measured with it). "fuzzy": from UMAP's
-        fuzzy graph (:func:`skddvi.graph.membership_graph`), edges weighted
-        by distance relative to the row's nearest neighbour and symmetrised
-        by a fuzzy union. Measured on five real sets in
+        number of mutual neighbours, so every mutual edge counts alike
+        (:func:`skddvi.graph.mutual_edge_weights`); a semi-supervised fit
+        keeps one unit per row, so that its labels set the clusters.
+        "uniform": one of its ``n_neighbors`` nearest neighbours, each alike
+        (the earlier default). "fuzzy": from UMAP's fuzzy graph
+        (:func:`skddvi.graph.membership_graph`), edges weighted by distance
+        relative to the row's nearest neighbour and symmetrised by a fuzzy
+        union. Measured on five real sets in
         ``benchmarks/results/edge_weights.md``.
     n_epochs : int, default=None
         Passes over the data. None chooses from the data size: about 3
@@ -378,7 +373,9 @@ class DDVIEmbedding(
         )
         graph = edge_weights = None
         if self.graph_weight > 0:
-            graph, edge_weights = self._neighbor_graph(X, seed, device)
+            graph, edge_weights = observed_graph(
+                X, self.n_neighbors, self.edge_weights, seed, device
+            )
             if classes is not None:
                 # Labels and the class-partitioned prior set the clusters of a
                 # semi-supervised fit; rows weighted by their mutual neighbours
@@ -397,17 +394,6 @@ class DDVIEmbedding(
         if classes is not None:
             self.classes_ = classes
         self.embedding_ = self._embed(X)
-
-    def _neighbor_graph(self, X, seed: int, device: torch.device):
-        """The observed graph (kNN indices for uniform edges, else a sparse
-        graph) and the weight of each row's edge term (None: all 1)."""
-        fuzzy = self.edge_weights == "fuzzy"
-        knn = neighbor_graph(X, self.n_neighbors, seed, device, return_distance=fuzzy)
-        if fuzzy:
-            return membership_graph(*knn), None
-        if self.edge_weights == "mutual":
-            return mutual_adjacency(knn), mutual_edge_weights(knn)
-        return knn, None
 
     def _clear_fitted(self) -> None:
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:

@@ -41,6 +41,7 @@ __all__ = [
     "mutual_adjacency",
     "mutual_edge_weights",
     "neighbor_graph",
+    "observed_graph",
 ]
 
 # Above this many rows, approximate neighbours from pynndescent when installed.
@@ -196,20 +197,22 @@ def mutual_adjacency(indices: np.ndarray) -> sp.csr_matrix:
     graph : csr_matrix of shape (n_samples, n_samples), float64
         Symmetric except in the rows without a mutual neighbour.
     """
-    directed, mutual = _directed_and_mutual(indices)
-    lonely = np.diff(mutual.indptr) == 0
-    # Rows of the two terms are disjoint, and both hold only ones.
-    return (mutual + sp.diags(lonely.astype(np.float64)) @ directed).tocsr()
+    return _mutual_graph_and_weights(indices)[0]
 
 
-def _directed_and_mutual(indices: np.ndarray) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """The directed kNN graph and its mutual part, both with unit weights."""
+def _mutual_graph_and_weights(indices: np.ndarray) -> tuple[sp.csr_matrix, np.ndarray]:
+    """:func:`mutual_adjacency` and :func:`mutual_edge_weights` from one pass."""
     directed = knn_adjacency(indices)
     directed.sum_duplicates()
     directed.data[:] = 1.0
     mutual = directed.multiply(directed.T).tocsr()
     mutual.eliminate_zeros()
-    return directed, mutual
+    counts = np.diff(mutual.indptr)
+    # Rows of the two terms are disjoint, and both hold only ones.
+    graph = (mutual + sp.diags((counts == 0).astype(np.float64)) @ directed).tocsr()
+    k = indices.shape[1]
+    weights = np.maximum(counts, 1) * (np.log2(k + 1) / k if k else 1.0)
+    return graph, weights
 
 
 def mutual_edge_weights(indices: np.ndarray) -> np.ndarray:
@@ -238,9 +241,25 @@ def mutual_edge_weights(indices: np.ndarray) -> np.ndarray:
     -------
     weights : ndarray of shape (n_samples,), float64
     """
-    k = indices.shape[1]
-    counts = np.diff(_directed_and_mutual(indices)[1].indptr)
-    return np.maximum(counts, 1) * (np.log2(k + 1) / k if k else 1.0)
+    return _mutual_graph_and_weights(indices)[1]
+
+
+def observed_graph(
+    X, n_neighbors: int, edge_weights: str, random_state: int | None, device: torch.device
+) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray | None]:
+    """The graph whose edges the model explains, and each row's edge weight.
+
+    ``edge_weights`` is ``DDVIEmbedding``'s parameter: "uniform" gives the kNN
+    indices, "fuzzy" :func:`membership_graph`, "mutual" :func:`mutual_adjacency`
+    with :func:`mutual_edge_weights` (the others: None, every row alike).
+    """
+    fuzzy = edge_weights == "fuzzy"
+    knn = neighbor_graph(X, n_neighbors, random_state, device, return_distance=fuzzy)
+    if fuzzy:
+        return membership_graph(*knn), None
+    if edge_weights == "mutual":
+        return _mutual_graph_and_weights(knn)
+    return knn, None
 
 
 def membership_graph(indices: np.ndarray, distances: np.ndarray) -> sp.csr_matrix:

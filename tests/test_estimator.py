@@ -190,20 +190,6 @@ def test_edge_weights_fit_and_change_the_embedding(digits, edge_weights):
     assert np.isfinite(other.score(X))
 
 
-@pytest.mark.parametrize("edge_weights", ["uniform", "fuzzy", "mutual"])
-def test_only_mutual_edges_weigh_rows_by_their_mutual_neighbours(digits, edge_weights):
-    X = digits[0][:200]
-    graph, weights = DDVIEmbedding(edge_weights=edge_weights)._neighbor_graph(
-        X, 0, torch.device("cpu")
-    )
-    assert graph.shape[0] == len(X)
-    if edge_weights != "mutual":
-        assert weights is None
-    else:
-        assert weights.shape == (len(X),) and np.all(weights > 0)
-        assert len(np.unique(weights)) > 1
-
-
 def test_sparse_input_matches_dense_without_graph(digits):
     X, _ = digits
     settings = {**FAST, "graph_weight": 0.0}

@@ -18,6 +18,7 @@ from skddvi.graph import (
     mutual_adjacency,
     mutual_edge_weights,
     neighbor_graph,
+    observed_graph,
 )
 from skddvi.priors import GaussianPrior
 
@@ -423,6 +424,23 @@ def test_edge_model_negatives_come_from_the_batch():
     np.testing.assert_allclose(value.numpy(), expected, rtol=1e-10)
     again = model.log_likelihood(z, zn, torch.Generator().manual_seed(5))
     assert torch.equal(value, again)
+
+
+@pytest.mark.parametrize("edge_weights", ["uniform", "fuzzy", "mutual"])
+def test_observed_graph_weighs_rows_only_for_mutual_edges(edge_weights):
+    X = _random_points(80, 3)
+    graph, weights = observed_graph(X, 10, edge_weights, 0, torch.device("cpu"))
+    indices = neighbor_graph(X, 10)
+    if edge_weights == "uniform":
+        np.testing.assert_array_equal(graph, indices)
+    elif edge_weights == "fuzzy":
+        expected = membership_graph(*neighbor_graph(X, 10, return_distance=True))
+        assert abs(graph - expected).max() == 0
+    else:
+        assert abs(graph - mutual_adjacency(indices)).max() == 0
+        np.testing.assert_allclose(weights, mutual_edge_weights(indices))
+        assert len(np.unique(weights)) > 1
+    assert (weights is None) == (edge_weights != "mutual")
 
 
 def test_row_edge_weights_weigh_each_rows_graph_term():
