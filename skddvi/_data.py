@@ -13,8 +13,9 @@ __all__ = ["DeviceRows", "feature_moments", "host_batches"]
 
 
 class DeviceRows:
-    """Training rows (and their neighbour graph and labels, if any) kept on the
-    device; minibatches are index slices there.
+    """Training rows (and their neighbour graph, its row weights, observed
+    non-edges and labels, if any) kept on the device; minibatches are index
+    slices there.
 
     Dense input is copied once as float32. Sparse input stays sparse on the
     device (CSR arrays) and each minibatch is densified by a vectorised
@@ -28,6 +29,7 @@ class DeviceRows:
         graph: np.ndarray | sp.spmatrix | None = None,
         labels: np.ndarray | None = None,
         edge_weights: np.ndarray | None = None,
+        non_edges: sp.spmatrix | None = None,
     ) -> None:
         self.n_samples, self.n_features = X.shape
         self.device = device
@@ -37,6 +39,7 @@ class DeviceRows:
             if edge_weights is None or self.graph is None
             else torch.as_tensor(edge_weights, dtype=torch.float32, device=device)
         )
+        self._non_edges = None if self.graph is None else _edge_sampler(non_edges, device)
         self._labels = (
             None if labels is None else torch.as_tensor(labels, dtype=torch.long, device=device)
         )
@@ -75,6 +78,16 @@ class DeviceRows:
         if self.graph is None:
             return None
         return self.rows(self.graph.sample(index, generator))
+
+    def non_edge_rows(
+        self, index: Tensor, generator: torch.Generator | None
+    ) -> tuple[Tensor, Tensor] | None:
+        """One observed non-edge neighbour of each row in ``index`` and a 0/1
+        mask of the rows that have one (None without non-edges)."""
+        if self._non_edges is None:
+            return None
+        other = self._non_edges.sample(index, generator)
+        return self.rows(other), (other != index).to(torch.float32)
 
     def edge_weights(self, index: Tensor) -> Tensor | None:
         """Weight of the edge term of each row in ``index`` (None: all 1)."""

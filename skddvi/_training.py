@@ -94,9 +94,18 @@ def train(
             graph=plan.graph_weight,
             reconstruction=plan.reconstruction_weight,
         )
-        x_neighbor = data.neighbor_rows(index, rng) if plan.graph_weight > 0 else None
+        x_neighbor = x_non_edge = None
+        if plan.graph_weight > 0:
+            x_neighbor = data.neighbor_rows(index, rng)
+            x_non_edge = data.non_edge_rows(index, rng)
         terms = model.loss_terms(
-            data.rows(index), x_neighbor, weights, rng, data.labels(index), data.edge_weights(index)
+            data.rows(index),
+            x_neighbor,
+            weights,
+            rng,
+            data.labels(index),
+            data.edge_weights(index),
+            x_non_edge,
         )
         terms.loss.backward()
         torch.nn.utils.clip_grad_norm_(params, _MAX_GRAD_NORM)

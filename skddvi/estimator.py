@@ -19,7 +19,7 @@ from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._data import DeviceRows, feature_moments, host_batches
 from ._predict import GroupPredictionMixin
 from ._training import TrainingPlan, train
-from .graph import observed_graph
+from .graph import observed_graph, split_cross_class_edges
 from .posteriors import POSTERIORS
 from .priors import PRIORS, is_two_d_only, make_prior
 
@@ -306,7 +306,11 @@ class DDVIEmbedding(
             one part per class (see ``prior``), a classifier ``q(l | x)`` is
             trained beside the model, labelled rows use their class and
             unlabelled rows marginalise over it; ``predict`` then returns
-            labels. None, or all -1, is an unsupervised fit.
+            labels. The neighbour graph keeps the edges within a class or with
+            an unlabelled end; neighbours of two different classes become
+            observed non-edges, so that the classes move apart where they
+            touch (UMAP's supervised mode intersects its graph with the labels
+            alike). None, or all -1, is an unsupervised fit.
 
         Returns
         -------
@@ -371,18 +375,21 @@ class DDVIEmbedding(
             reconstruction_weight=1.0 / X.shape[1],
             refit_prior_at=_REFIT_PRIOR_AT if refittable(prior, classes) else (),
         )
-        graph = edge_weights = None
+        graph = edge_weights = non_edges = None
         if self.graph_weight > 0:
             graph, edge_weights = observed_graph(
                 X, self.n_neighbors, self.edge_weights, seed, device
             )
             if classes is not None:
                 # Labels and the class-partitioned prior set the clusters of a
-                # semi-supervised fit; rows weighted by their mutual neighbours
-                # would let the graph override them (results README).
+                # semi-supervised fit: neighbours of two known classes are
+                # observed non-edges, and rows are not weighted by their
+                # mutual neighbours, which would let the graph override the
+                # labels (results README).
+                graph, non_edges = split_cross_class_edges(graph, labels)
                 edge_weights = None
         generator = torch.Generator(device=device).manual_seed(seed)
-        data = DeviceRows(X, device, graph, labels, edge_weights)
+        data = DeviceRows(X, device, graph, labels, edge_weights, non_edges)
         history = train(model, data, plan, generator, self.verbose)
         self.device_ = device
         self.module_ = model.cpu()

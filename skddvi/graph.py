@@ -16,7 +16,10 @@ edge is drawn in proportion to its strength; or the mutual kNN graph
 that count each other among their k nearest, and the row's edge term
 weighted by its number of mutual neighbours (:func:`mutual_edge_weights`),
 so that every mutual edge counts alike. Non-edges are estimated by
-negative sampling. Because ``p(G | z)`` is a normalised distribution of
+negative sampling. In a fit with labels the graph is intersected with them
+(:func:`split_cross_class_edges`): neighbours of two different known
+classes are observed non-edges, one of which is drawn for each row that has
+any. Because ``p(G | z)`` is a normalised distribution of
 ``G`` given ``z``, integrating ``G`` out leaves ``p(x) = int p(x | z) p(z) dz``
 unchanged: the graph only changes how the posterior is fitted (to
 ``p(z | x, G)``), and the ELBO of ``x`` alone stays a valid bound of the
@@ -42,6 +45,7 @@ __all__ = [
     "mutual_edge_weights",
     "neighbor_graph",
     "observed_graph",
+    "split_cross_class_edges",
 ]
 
 # Above this many rows, approximate neighbours from pynndescent when installed.
@@ -262,6 +266,47 @@ def observed_graph(
     return knn, None
 
 
+def split_cross_class_edges(
+    graph: np.ndarray | sp.spmatrix, labels: np.ndarray
+) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """Split a neighbour graph into the edges a semi-supervised fit keeps and
+    those that join rows of two different known classes.
+
+    The observed graph of a semi-supervised fit is the neighbour graph
+    intersected with the labels: near neighbours of different classes are
+    not pulled together, and are observed *non*-edges instead, so that the
+    classes move apart where they touch. Edges with an unlabelled end (label
+    -1) are kept. UMAP's supervised mode intersects its graph with the labels
+    in the same way, softly (its cross-class edges keep ``exp(-5)`` of their
+    strength).
+
+    Parameters
+    ----------
+    graph : ndarray of shape (n_samples, k), or sparse matrix of shape (n_samples, n_samples)
+        Neighbour indices (each listed neighbour weighs 1) or a weighted graph,
+        as :func:`observed_graph` returns them.
+    labels : ndarray of shape (n_samples,)
+        Class index of each row, -1 for an unlabelled row.
+
+    Returns
+    -------
+    kept, crossing : csr_matrix of shape (n_samples, n_samples), float64
+        The edges within a class or with an unlabelled end, and the others.
+    """
+    graph = sp.csr_matrix(graph, dtype=float) if sp.issparse(graph) else knn_adjacency(graph)
+    graph = graph.tocoo()
+    a, b = labels[graph.row], labels[graph.col]
+    keep = (a < 0) | (b < 0) | (a == b)
+    parts = []
+    for mask in (keep, ~keep):
+        part = sp.csr_matrix(
+            (graph.data[mask], (graph.row[mask], graph.col[mask])), shape=graph.shape
+        )
+        part.sum_duplicates()
+        parts.append(part)
+    return parts[0], parts[1]
+
+
 def membership_graph(indices: np.ndarray, distances: np.ndarray) -> sp.csr_matrix:
     """UMAP's fuzzy neighbour graph: symmetric edge strengths in (0, 1].
 
@@ -391,3 +436,7 @@ class EdgeModel(nn.Module):
             len(pool), (len(z), self.n_negatives), generator=generator, device=z.device
         )
         return edge_log_likelihood(z, z_neighbor, pool[pick], self.a, self.b, self.scale)
+
+    def non_edge_log_likelihood(self, z: Tensor, z_other: Tensor) -> Tensor:
+        """``log p(e = 0)`` of the pairs ``(z[i], z_other[i])``, shape ``(N,)``."""
+        return -softplus(-_log_odds_far(z, z_other, self.a, self.b, self.scale))

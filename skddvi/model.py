@@ -99,12 +99,15 @@ class DDVIModel(nn.Module):
         generator: torch.Generator | None,
         labels: Tensor | None = None,
         edge_weight: Tensor | None = None,
+        x_non_edge: tuple[Tensor, Tensor] | None = None,
     ) -> LossTerms:
         """Named loss terms of a minibatch (see :mod:`skddvi.objectives`).
 
         ``x_neighbor`` holds one graph neighbour of each row of ``x``; None (or
         a model without ``graph``) leaves out the graph term. ``edge_weight``
-        ``(N,)`` weighs each row's edge term (None: all 1). ``labels`` (class
+        ``(N,)`` weighs each row's edge term (None: all 1). ``x_non_edge`` is
+        ``(rows, mask)``: one observed non-edge neighbour of each row (a near
+        row of another class) and which rows have one. ``labels`` (class
         indices, -1 for unlabelled rows) are read by a semi-supervised model.
         """
         h = self.features(x)
@@ -118,7 +121,7 @@ class DDVIModel(nn.Module):
             z_prior = self.prior.sample(x.shape[0], generator=generator).to(z.dtype)
             adversarial, critic_loss = self.posterior.adversarial_losses(z, z_prior)
             latent = adversarial
-        graph = self._graph(z, x_neighbor, generator, edge_weight)
+        graph = self._graph(z, x_neighbor, generator, edge_weight, x_non_edge)
         sleep = self._sleep(min(x.shape[0], _N_DREAMS), generator)
         loss = (
             weights.reconstruction * reconstruction
@@ -159,13 +162,23 @@ class DDVIModel(nn.Module):
         x_neighbor: Tensor | None,
         generator: torch.Generator | None,
         edge_weight: Tensor | None = None,
+        x_non_edge: tuple[Tensor, Tensor] | None = None,
     ) -> Tensor:
         if self.graph is None or x_neighbor is None:
             return z.new_zeros(())
-        h_neighbor = self.features(x_neighbor)
-        z_neighbor, _ = self.posterior.rsample(h_neighbor, self._noise(x_neighbor, generator))
+        z_neighbor = self._latent(x_neighbor, generator)
         log_lik = self.graph.log_likelihood(z, z_neighbor, generator)
-        return -(log_lik if edge_weight is None else edge_weight * log_lik).mean()
+        if edge_weight is not None:
+            log_lik = edge_weight * log_lik
+        if x_non_edge is not None:
+            x_other, has_one = x_non_edge
+            far = self.graph.non_edge_log_likelihood(z, self._latent(x_other, generator))
+            log_lik = log_lik + has_one * far
+        return -log_lik.mean()
+
+    def _latent(self, x: Tensor, generator: torch.Generator | None) -> Tensor:
+        """One posterior draw for each row of ``x``."""
+        return self.posterior.rsample(self.features(x), self._noise(x, generator))[0]
 
     def _sleep(self, n: int, generator: torch.Generator | None) -> Tensor:
         zero = self.center.new_zeros(())

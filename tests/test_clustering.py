@@ -165,17 +165,25 @@ def test_semi_supervised_score_is_still_an_elbo(digits):
 
 
 @pytest.mark.parametrize("labelled", [True, False])
-def test_only_unsupervised_fits_weigh_rows_by_their_mutual_neighbours(
-    digits, monkeypatch, labelled
-):
+def test_labels_split_the_graph_and_drop_the_row_weights(digits, monkeypatch, labelled):
+    """Unsupervised fits weigh rows by their mutual neighbours; fits with labels
+    observe edges only within a class and the cross-class neighbours as non-edges."""
     X, y = digits
+    partial = np.where(np.arange(len(y)) < 400, y, -1)
     seen = {}
 
     class Spy(estimator_module.DeviceRows):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            seen["weights"] = self._edge_weights
+        def __init__(self, X, device, graph=None, labels=None, edge_weights=None, non_edges=None):
+            super().__init__(X, device, graph, labels, edge_weights, non_edges)
+            seen.update(graph=graph, weights=self._edge_weights, non_edges=non_edges)
 
     monkeypatch.setattr(estimator_module, "DeviceRows", Spy)
-    DDVIEmbedding(**{**FAST, "n_epochs": 1}).fit(X, y if labelled else None)
+    DDVIEmbedding(**{**FAST, "n_epochs": 1}).fit(X, partial if labelled else None)
     assert (seen["weights"] is None) == labelled
+    assert (seen["non_edges"] is None) == (not labelled)
+    if labelled:
+        for part, across in ((seen["graph"], False), (seen["non_edges"], True)):
+            rows, cols = part.nonzero()
+            a, b = partial[rows], partial[cols]
+            assert np.array_equal((a >= 0) & (b >= 0) & (a != b), np.full(len(rows), across))
+        assert seen["non_edges"].nnz > 0

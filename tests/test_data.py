@@ -8,7 +8,7 @@ import scipy.sparse as sp
 import torch
 
 from skddvi._data import DeviceRows, feature_moments, host_batches
-from skddvi.graph import knn_adjacency
+from skddvi.graph import knn_adjacency, split_cross_class_edges
 
 CPU = torch.device("cpu")
 
@@ -258,3 +258,21 @@ def test_edge_weights_are_gathered_for_the_batch():
         DeviceRows(np.zeros((10, 2)), CPU, edge_weights=weights).edge_weights(torch.arange(2))
         is None
     )
+
+
+def test_non_edge_rows_draw_a_crossing_neighbour_and_mask_rows_without_one():
+    X = np.arange(12.0).reshape(6, 2)
+    indices = np.array([[1, 2], [0, 2], [3, 1], [2, 4], [5, 3], [4, 3]])
+    labels = np.array([0, 0, 1, 1, -1, 1])
+    kept, crossing = split_cross_class_edges(indices, labels)
+    rows = DeviceRows(X, CPU, kept, labels, non_edges=crossing)
+    index = torch.arange(6).repeat(20)
+    got, has_one = rows.non_edge_rows(index, torch.Generator().manual_seed(0))
+    # Rows 0, 1, 2 have a neighbour of another known class; 3, 4, 5 have none.
+    expected_mask = torch.tensor([1.0, 1.0, 1.0, 0.0, 0.0, 0.0]).repeat(20)
+    torch.testing.assert_close(has_one, expected_mask)
+    drawn = got[:, 0].long() // 2
+    allowed = {0: {2}, 1: {2}, 2: {1}}
+    for i, j in zip(index.tolist(), drawn.tolist()):
+        assert j in allowed.get(i, {i})
+    assert DeviceRows(X, CPU, kept).non_edge_rows(index, None) is None

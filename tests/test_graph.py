@@ -19,6 +19,7 @@ from skddvi.graph import (
     mutual_edge_weights,
     neighbor_graph,
     observed_graph,
+    split_cross_class_edges,
 )
 from skddvi.priors import GaussianPrior
 
@@ -472,3 +473,75 @@ def test_row_edge_weights_weigh_each_rows_graph_term():
     per_row = torch.stack([graph_term(torch.eye(n)[i]) for i in range(n)])
     torch.testing.assert_close(graph_term(weight), (weight * per_row).sum())
     torch.testing.assert_close(per_row.sum(), unweighted)
+
+
+def test_split_cross_class_edges_of_knn_indices():
+    indices = np.array([[1, 2], [0, 3], [3, 0], [2, 1]])
+    labels = np.array([0, 0, 1, -1])
+    kept, crossing = split_cross_class_edges(indices, labels)
+    assert sorted(zip(*kept.nonzero())) == [(0, 1), (1, 0), (1, 3), (2, 3), (3, 1), (3, 2)]
+    assert sorted(zip(*crossing.nonzero())) == [(0, 2), (2, 0)]
+    assert abs(kept + crossing - knn_adjacency(indices)).max() == 0
+
+
+def test_split_cross_class_edges_keeps_weights_and_unlabelled_ends():
+    X = _random_points(50, 3)
+    graph = _membership_graph(X, 8)
+    labels = np.random.default_rng(0).integers(-1, 3, len(X))
+    kept, crossing = split_cross_class_edges(graph, labels)
+    assert abs(kept + crossing - graph).max() == 0
+    for part, across in ((kept, False), (crossing, True)):
+        rows, cols = part.nonzero()
+        a, b = labels[rows], labels[cols]
+        assert np.array_equal((a >= 0) & (b >= 0) & (a != b), np.full(len(rows), across))
+    assert crossing.nnz > 0
+    # Without labels (all -1) nothing crosses.
+    kept, crossing = split_cross_class_edges(graph, np.full(len(X), -1))
+    assert crossing.nnz == 0 and abs(kept - graph).max() == 0
+
+
+def test_non_edge_log_likelihood_matches_the_formula_and_pushes_apart():
+    model = EdgeModel(0.1, 0.5, 3)
+    z = torch.tensor([[0.0, 0.0], [1.0, 1.0]], dtype=torch.float64)
+    other = torch.tensor([[0.3, 0.0], [1.0, 3.0]], dtype=torch.float64, requires_grad=True)
+    value = model.non_edge_log_likelihood(z, other)
+    d2 = ((z - other.detach()) ** 2).sum(-1).numpy() / 0.5**2
+    expected = np.log(1.0 - 1.0 / (1.0 + model.a * (d2 + 1e-3) ** model.b))
+    np.testing.assert_allclose(value.detach().numpy(), expected, rtol=1e-10)
+    value.sum().backward()
+    # Ascending the log-likelihood moves each row's non-neighbour away from it.
+    assert ((other.grad * (other.detach() - z)).sum(-1) > 0).all()
+
+
+def test_non_edges_add_their_term_only_to_the_rows_that_have_one():
+    n, p = 6, 4
+    model = build_model(
+        n_features=p,
+        prior=GaussianPrior(2),
+        posterior="diffusion",
+        n_steps=3,
+        hidden_dims=(8,),
+        likelihood="gaussian",
+        sleep="none",
+        mean=np.zeros(p),
+        variance=np.ones(p),
+        seed=0,
+        min_dist=0.1,
+    )
+    x, x_neighbor, x_other = torch.randn(n, p), torch.randn(n, p), torch.randn(n, p)
+    z = model.posterior.rsample(model.features(x), torch.zeros(n, model.posterior.noise_dim))[0]
+
+    def graph_term(mask):
+        generator = torch.Generator().manual_seed(0)
+        non_edge = None if mask is None else (x_other, mask)
+        return model._graph(z, x_neighbor, generator, None, non_edge)
+
+    torch.testing.assert_close(graph_term(torch.zeros(n)), graph_term(None))
+    # With every row masked in, the term adds -mean log p(e = 0) of the pairs:
+    # the neighbour's draw comes first from the generator, then the other rows'.
+    generator = torch.Generator().manual_seed(0)
+    model._latent(x_neighbor, generator)
+    model.graph.log_likelihood(z, z, generator)  # the negatives' draws
+    z_other = model._latent(x_other, generator)
+    far = model.graph.non_edge_log_likelihood(z, z_other)
+    torch.testing.assert_close(graph_term(torch.ones(n)), graph_term(None) - far.mean())
