@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -25,6 +27,16 @@ def encode_labels(y, n_samples: int):
         raise ValueError(f"y has {len(y)} labels but X has {n_samples} rows.")
     if y.dtype.kind == "f" and np.isnan(y).any():
         raise ValueError("y contains NaN; mark unlabelled rows with -1.")
+    if y.dtype.kind == "f" and (y != np.round(y)).any():
+        # A regression target, as a Pipeline passes it to every step.
+        warnings.warn(
+            "y is continuous (a regression target?); DDVIEmbedding reads y as class "
+            "labels, so it ignores this y and fits without labels. Pass integer or "
+            "string labels (-1 for unlabelled rows) to fit with labels.",
+            UserWarning,
+            stacklevel=4,
+        )
+        return None, None
     unlabelled = y == -1 if y.dtype.kind in "iuf" else y.astype(str) == "-1"
     if unlabelled.all():
         return None, None

@@ -310,7 +310,10 @@ class DDVIEmbedding(
             an unlabelled end; neighbours of two different classes become
             observed non-edges, so that the classes move apart where they
             touch (UMAP's supervised mode intersects its graph with the labels
-            alike). None, or all -1, is an unsupervised fit.
+            alike). None, or all -1, is an unsupervised fit; so is a
+            continuous ``y`` (floats that are not all whole numbers, such as a
+            regressor's target that a Pipeline passes to every step), with a
+            warning.
 
         Returns
         -------

@@ -145,6 +145,18 @@ def test_all_unlabelled_is_an_unsupervised_fit(digits):
     np.testing.assert_array_equal(model.embedding_, DDVIEmbedding(**FAST).fit(X).embedding_)
 
 
+def test_a_continuous_target_is_ignored_with_a_warning(digits):
+    """A Pipeline passes a regressor's target to every step: it is no class label."""
+    X, y = digits
+    target = y + np.random.default_rng(0).uniform(0.1, 0.9, len(y))
+    with pytest.warns(UserWarning, match="y is continuous"):
+        model = DDVIEmbedding(**FAST).fit(X, target)
+    assert not hasattr(model, "classes_")
+    np.testing.assert_array_equal(model.embedding_, DDVIEmbedding(**FAST).fit(X).embedding_)
+    # Whole-number floats are class labels.
+    assert len(DDVIEmbedding(**{**FAST, "n_epochs": 1}).fit(X, y.astype(float)).classes_) == 10
+
+
 def test_bad_labels(digits):
     X, y = digits
     with pytest.raises(ValueError, match="599 labels but X has 600 rows"):

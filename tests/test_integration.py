@@ -38,6 +38,18 @@ def test_pipeline_with_scaler(digits):
     assert np.isfinite(pipe.score(X))
 
 
+def test_pipeline_with_a_regressor_fits_the_embedding_without_labels():
+    from sklearn.datasets import make_regression
+    from sklearn.linear_model import Ridge
+
+    X, y = make_regression(n_samples=300, n_features=8, noise=1.0, random_state=0)
+    pipe = make_pipeline(StandardScaler(), DDVIEmbedding(**FAST), Ridge())
+    with pytest.warns(UserWarning, match="y is continuous"):
+        pipe.fit(X, y)
+    assert not hasattr(pipe[1], "classes_")
+    assert pipe.predict(X).shape == (len(X),)
+
+
 def test_grid_search_without_scoring_uses_the_elbo(digits):
     X, _ = digits
     search = GridSearchCV(
