@@ -66,6 +66,23 @@ def timer():
     elapsed[0] = time.perf_counter() - start
 
 
+def run_over_seeds(run_one, names: list[str], n_seeds: int, jobs: int, *args) -> dict:
+    """``run_one(name, seed, *args)`` for every set and seed in ``jobs`` processes:
+    ``{name: [result of seed 0, seed 1, ...]}``.
+
+    The sets are listed small to large: the largest are dispatched first, so
+    that the workers finish together.
+    """
+    from joblib import Parallel, delayed
+
+    tasks = [(name, seed) for name in reversed(names) for seed in range(n_seeds)]
+    done = Parallel(n_jobs=jobs)(delayed(run_one)(name, seed, *args) for name, seed in tasks)
+    results = {name: [] for name in names}
+    for (name, _), result in zip(tasks, done):
+        results[name].append(result)
+    return results
+
+
 def write(name: str, text: str) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / name

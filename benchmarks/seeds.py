@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, mean_ci, one_thread, write
+from _common import machine, markdown_table, mean_ci, one_thread, run_over_seeds, write
 
 SETS = "iris,wine,breast_cancer,digits,pbmc68k,ehgdp,mnist"
 METRICS = {"knn": "10-NN acc", "trust": "trust", "gap": "held-out gap"}
@@ -92,8 +92,6 @@ def summarise(results: dict, names: list[str]) -> str:
 
 
 def main() -> None:
-    from joblib import Parallel, delayed
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default=SETS)
     parser.add_argument("--seeds", type=int, default=5)
@@ -102,15 +100,7 @@ def main() -> None:
     args = parser.parse_args()
 
     names = args.datasets.split(",")
-    # The sets are listed small to large: dispatch the largest first, so that
-    # the workers finish together.
-    tasks = [(name, seed) for name in reversed(names) for seed in range(args.seeds)]
-    done = Parallel(n_jobs=args.jobs)(
-        delayed(run_one)(name, seed, args.mnist_train) for name, seed in tasks
-    )
-    results = {name: [] for name in names}
-    for (name, _), rows in zip(tasks, done):
-        results[name].append(rows)
+    results = run_over_seeds(run_one, names, args.seeds, args.jobs, args.mnist_train)
 
     command = " ".join(["python benchmarks/seeds.py", *sys.argv[1:]])
     text = (

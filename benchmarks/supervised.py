@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, mean_ci, one_thread, write
+from _common import machine, markdown_table, mean_ci, one_thread, run_over_seeds, write
 
 SETS = "iris,wine,breast_cancer,digits"
 METHODS = ("DDVIEmbedding", "UMAP")
@@ -96,8 +96,6 @@ def summarise(results: dict, names: list[str]) -> str:
 
 
 def main() -> None:
-    from joblib import Parallel, delayed
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default=SETS)
     parser.add_argument("--seeds", type=int, default=3)
@@ -105,11 +103,7 @@ def main() -> None:
     args = parser.parse_args()
 
     names = args.datasets.split(",")
-    tasks = [(name, seed) for name in reversed(names) for seed in range(args.seeds)]
-    done = Parallel(n_jobs=args.jobs)(delayed(run_one)(name, seed) for name, seed in tasks)
-    results = {name: [] for name in names}
-    for (name, _), rows in zip(tasks, done):
-        results[name].append(rows)
+    results = run_over_seeds(run_one, names, args.seeds, args.jobs)
 
     command = " ".join(["python benchmarks/supervised.py", *sys.argv[1:]])
     text = (

@@ -444,9 +444,9 @@ def test_observed_graph_weighs_rows_only_for_mutual_edges(edge_weights):
     assert (weights is None) == (edge_weights != "mutual")
 
 
-def test_row_edge_weights_weigh_each_rows_graph_term():
-    n, p = 6, 4
-    model = build_model(
+def _small_model(p):
+    """A diffusion model with the graph term, ``p`` features, for the graph-term tests."""
+    return build_model(
         n_features=p,
         prior=GaussianPrior(2),
         posterior="diffusion",
@@ -459,6 +459,11 @@ def test_row_edge_weights_weigh_each_rows_graph_term():
         seed=0,
         min_dist=0.1,
     )
+
+
+def test_row_edge_weights_weigh_each_rows_graph_term():
+    n, p = 6, 4
+    model = _small_model(p)
     x, x_neighbor = torch.randn(n, p), torch.randn(n, p)
     z = model.posterior.rsample(model.features(x), torch.zeros(n, model.posterior.noise_dim))[0]
 
@@ -515,19 +520,7 @@ def test_non_edge_log_likelihood_matches_the_formula_and_pushes_apart():
 
 def test_non_edges_add_their_term_only_to_the_rows_that_have_one():
     n, p = 6, 4
-    model = build_model(
-        n_features=p,
-        prior=GaussianPrior(2),
-        posterior="diffusion",
-        n_steps=3,
-        hidden_dims=(8,),
-        likelihood="gaussian",
-        sleep="none",
-        mean=np.zeros(p),
-        variance=np.ones(p),
-        seed=0,
-        min_dist=0.1,
-    )
+    model = _small_model(p)
     x, x_neighbor, x_other = torch.randn(n, p), torch.randn(n, p), torch.randn(n, p)
     z = model.posterior.rsample(model.features(x), torch.zeros(n, model.posterior.noise_dim))[0]
 
