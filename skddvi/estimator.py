@@ -19,7 +19,7 @@ from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._data import DeviceRows, feature_moments, host_batches
 from ._predict import GroupPredictionMixin
 from ._training import TrainingPlan, train
-from .graph import observed_graph, split_cross_class_edges
+from .graph import observed_graph
 from .posteriors import POSTERIORS
 from .priors import PRIORS, is_two_d_only, make_prior
 
@@ -380,17 +380,9 @@ class DDVIEmbedding(
         )
         graph = edge_weights = non_edges = None
         if self.graph_weight > 0:
-            graph, edge_weights = observed_graph(
-                X, self.n_neighbors, self.edge_weights, seed, device
+            graph, edge_weights, non_edges = observed_graph(
+                X, self.n_neighbors, self.edge_weights, seed, device, labels
             )
-            if classes is not None:
-                # Labels and the class-partitioned prior set the clusters of a
-                # semi-supervised fit: neighbours of two known classes are
-                # observed non-edges, and rows are not weighted by their
-                # mutual neighbours, which would let the graph override the
-                # labels (results README).
-                graph, non_edges = split_cross_class_edges(graph, labels)
-                edge_weights = None
         generator = torch.Generator(device=device).manual_seed(seed)
         data = DeviceRows(X, device, graph, labels, edge_weights, non_edges)
         history = train(model, data, plan, generator, self.verbose)

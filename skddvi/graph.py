@@ -249,21 +249,38 @@ def mutual_edge_weights(indices: np.ndarray) -> np.ndarray:
 
 
 def observed_graph(
-    X, n_neighbors: int, edge_weights: str, random_state: int | None, device: torch.device
-) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray | None]:
-    """The graph whose edges the model explains, and each row's edge weight.
+    X,
+    n_neighbors: int,
+    edge_weights: str,
+    random_state: int | None,
+    device: torch.device,
+    labels: np.ndarray | None = None,
+) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray | None, sp.csr_matrix | None]:
+    """The graph whose edges the model explains, each row's edge weight, and
+    the observed non-edges.
 
     ``edge_weights`` is ``DDVIEmbedding``'s parameter: "uniform" gives the kNN
     indices, "fuzzy" :func:`membership_graph`, "mutual" :func:`mutual_adjacency`
     with :func:`mutual_edge_weights` (the others: None, every row alike).
+    With ``labels`` (class indices, -1 for unlabelled rows) the graph is split
+    by :func:`split_cross_class_edges` into its edges and its non-edges, and
+    every row weighs alike: the labels and the class-partitioned prior, not
+    rows weighted by their mutual neighbours, set the clusters of a fit with
+    labels (results README). Without labels there are no non-edges (None).
     """
     fuzzy = edge_weights == "fuzzy"
     knn = neighbor_graph(X, n_neighbors, random_state, device, return_distance=fuzzy)
+    weights = None
     if fuzzy:
-        return membership_graph(*knn), None
-    if edge_weights == "mutual":
-        return _mutual_graph_and_weights(knn)
-    return knn, None
+        graph = membership_graph(*knn)
+    elif edge_weights == "mutual":
+        graph, weights = _mutual_graph_and_weights(knn)
+    else:
+        graph = knn
+    if labels is None:
+        return graph, weights, None
+    kept, crossing = split_cross_class_edges(graph, labels)
+    return kept, None, crossing
 
 
 def split_cross_class_edges(

@@ -430,7 +430,8 @@ def test_edge_model_negatives_come_from_the_batch():
 @pytest.mark.parametrize("edge_weights", ["uniform", "fuzzy", "mutual"])
 def test_observed_graph_weighs_rows_only_for_mutual_edges(edge_weights):
     X = _random_points(80, 3)
-    graph, weights = observed_graph(X, 10, edge_weights, 0, torch.device("cpu"))
+    graph, weights, non_edges = observed_graph(X, 10, edge_weights, 0, torch.device("cpu"))
+    assert non_edges is None
     indices = neighbor_graph(X, 10)
     if edge_weights == "uniform":
         np.testing.assert_array_equal(graph, indices)
@@ -442,6 +443,18 @@ def test_observed_graph_weighs_rows_only_for_mutual_edges(edge_weights):
         np.testing.assert_allclose(weights, mutual_edge_weights(indices))
         assert len(np.unique(weights)) > 1
     assert (weights is None) == (edge_weights != "mutual")
+
+
+@pytest.mark.parametrize("edge_weights", ["uniform", "fuzzy", "mutual"])
+def test_observed_graph_with_labels_splits_off_the_cross_class_edges(edge_weights):
+    X = _random_points(80, 3)
+    labels = np.random.default_rng(1).integers(-1, 3, len(X))
+    plain, _, _ = observed_graph(X, 10, edge_weights, 0, torch.device("cpu"))
+    graph, weights, non_edges = observed_graph(X, 10, edge_weights, 0, torch.device("cpu"), labels)
+    kept, crossing = split_cross_class_edges(plain, labels)
+    assert abs(graph - kept).max() == 0 and abs(non_edges - crossing).max() == 0
+    assert non_edges.nnz > 0
+    assert weights is None
 
 
 def _small_model(p):
