@@ -12,13 +12,18 @@ seed) for:
 
 Besides the five sets of ``embedding_quality.py`` it runs two that no default
 was chosen on, standardised (as one would give them to UMAP): scikit-learn's
-wine (178 x 13) and breast cancer (569 x 30).
+wine (178 x 13) and breast cancer (569 x 30). ``OTHER_SETS`` are more sets no
+default was chosen on, each a shape of data the others lack: manifolds (S-curve,
+Swiss roll, circles, moons), separated blobs in 20 dimensions, data without
+low-dimensional structure (a 10-dimensional Gaussian, sklearn's
+``make_classification``) and a small standardised table (diabetes).
 
 Run from the repository root (one process per core, one thread each)::
 
     python benchmarks/seeds.py --seeds 5 --jobs 2
+    python benchmarks/seeds.py --datasets other --seeds 3 --jobs 2 --output other_sets.md
 
-Writes ``results/seeds.md``.
+Writes ``results/seeds.md`` (or ``--output``).
 """
 
 from __future__ import annotations
@@ -35,10 +40,57 @@ from _common import machine, markdown_table, mean_ci, one_thread, run_over_seeds
 
 SETS = "iris,wine,breast_cancer,digits,pbmc68k,ehgdp,mnist"
 METRICS = {"knn": "10-NN acc", "trust": "trust", "gap": "held-out gap"}
+OTHER_SETS = "circles,moons,s_curve,swiss_roll,blobs,gaussian,classification,diabetes"
+OTHER_SETS_TEXT = (
+    "The sets: sklearn's `make_circles` (1,000 rows, noise 0.05, factor 0.5) and "
+    "`make_moons` (1,000, noise 0.05); `make_s_curve` and `make_swiss_roll` (2,000 rows "
+    "in 3-D, noise 0.05; labels: the manifold coordinate cut at its quintiles); "
+    "`make_blobs` (3,000 rows, 20 features, 10 centres, standard deviation 2); 'gaussian', "
+    "1,500 rows of a standard 10-dimensional Gaussian (labels: the sign of the first "
+    "coordinate), and `make_classification` (2,000 rows, 30 features of which 10 "
+    "informative, 4 classes of 2 clusters each, standardised): data without a "
+    "low-dimensional structure; and the diabetes table (442 x 10, standardised; labels: "
+    "the target cut at its terciles). Each set is drawn once (random_state=0); the seeds "
+    "vary the split and the fits."
+)
+
+
+def _other_set(name: str):
+    from sklearn import datasets
+    from sklearn.preprocessing import StandardScaler
+
+    if name in ("s_curve", "swiss_roll"):
+        X, t = getattr(datasets, f"make_{name}")(2000, noise=0.05, random_state=0)
+        return X, np.digitize(t, np.quantile(t, [0.2, 0.4, 0.6, 0.8]))
+    if name == "circles":
+        return datasets.make_circles(1000, noise=0.05, factor=0.5, random_state=0)
+    if name == "moons":
+        return datasets.make_moons(1000, noise=0.05, random_state=0)
+    if name == "blobs":
+        return datasets.make_blobs(3000, n_features=20, centers=10, cluster_std=2.0, random_state=0)
+    if name == "gaussian":
+        X = np.random.default_rng(0).normal(size=(1500, 10))
+        return X, (X[:, 0] > 0).astype(int)
+    if name == "classification":
+        X, y = datasets.make_classification(
+            2000,
+            n_features=30,
+            n_informative=10,
+            n_classes=4,
+            n_clusters_per_class=2,
+            random_state=0,
+        )
+        return StandardScaler().fit_transform(X), y
+    X, target = datasets.load_diabetes(return_X_y=True)
+    return StandardScaler().fit_transform(X), np.digitize(
+        target, np.quantile(target, [1 / 3, 2 / 3])
+    )
 
 
 def load(name: str):
     """``(X, y)`` of a set of ``embedding_quality.py``, or a standardised sklearn set."""
+    if name in OTHER_SETS.split(","):
+        return _other_set(name)
     if name in ("wine", "breast_cancer"):
         from sklearn import datasets
         from sklearn.preprocessing import StandardScaler
@@ -93,31 +145,45 @@ def summarise(results: dict, names: list[str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", default=SETS)
+    parser.add_argument(
+        "--datasets", default=SETS, help=f"comma-separated, or 'other': {OTHER_SETS}"
+    )
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--mnist-train", type=int, default=10_000)
     parser.add_argument("--jobs", type=int, default=1, help="processes, one thread each")
+    parser.add_argument("--output", default="seeds.md", help="file name under results/")
     args = parser.parse_args()
 
-    names = args.datasets.split(",")
+    other = args.datasets == "other"
+    names = (OTHER_SETS if other else args.datasets).split(",")
     results = run_over_seeds(run_one, names, args.seeds, args.jobs, args.mnist_train)
 
     command = " ".join(["python benchmarks/seeds.py", *sys.argv[1:]])
     text = (
         "# DDVIEmbedding (defaults) against UMAP over seeds\n\n"
         f"Machine: {machine()}; every fit on one thread.\n\nCommand: `{command}`.\n\n"
-        f"Seeds 0 to {args.seeds - 1}: each draws its own split (20% of rows held out; "
-        f"MNIST: {args.mnist_train} training images, the 10,000 test images held out) and "
+        f"Seeds 0 to {args.seeds - 1}: each draws its own split (20% of rows held out"
+        + (
+            f"; MNIST: {args.mnist_train} training images, the 10,000 test images held out"
+            if "mnist" in names
+            else ""
+        )
+        + ") and "
         "seeds both methods (umap-learn and DDVIEmbedding with their defaults). Mean ± 95% "
         "interval over the seeds; 'difference (paired)' is DDVIEmbedding minus UMAP on the "
         "same split. 10-NN accuracy (5-fold) and trustworthiness (k=10, at most 5,000 rows) "
         "of the training embedding; 'held-out gap' is the trustworthiness of the held-out "
-        "rows' embedding (`transform`) minus that of as many training rows. wine and "
-        "breast_cancer are standardised; no default was chosen on them.\n\n"
+        "rows' embedding (`transform`) minus that of as many training rows. "
+        + (
+            OTHER_SETS_TEXT
+            if other
+            else "wine and breast_cancer are standardised; no default was chosen on them."
+        )
+        + "\n\n"
         + summarise(results, names)
         + "\n"
     )
-    write("seeds.md", text)
+    write(args.output, text)
     print(text)
 
 
