@@ -7,7 +7,7 @@ README promises (``pytest -m "not slow"`` skips them while developing).
 import numpy as np
 import pytest
 from sklearn.cluster import KMeans
-from sklearn.datasets import load_digits, load_iris, make_blobs
+from sklearn.datasets import load_digits, load_iris, make_blobs, make_swiss_roll
 from sklearn.metrics import adjusted_rand_score
 
 from skddvi import DDVIEmbedding
@@ -27,6 +27,14 @@ def test_iris_trustworthiness():
     X, _ = load_iris(return_X_y=True)
     Z = DDVIEmbedding(random_state=0).fit_transform(X)
     assert trustworthiness(X, Z, n_neighbors=10) >= 0.97
+
+
+def test_swiss_roll_is_unrolled():
+    """A 2-D manifold in 3-D: its neighbourhoods survive only if the roll is
+    unrolled (0.9994 on seeds 0 and 1; a PCA projection keeps 0.875)."""
+    X, _ = make_swiss_roll(800, noise=0.05, random_state=0)
+    Z = DDVIEmbedding(random_state=0).fit_transform(X)
+    assert trustworthiness(X, Z, n_neighbors=10) >= 0.99
 
 
 def test_well_separated_blobs_are_recovered_exactly():
