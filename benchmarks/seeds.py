@@ -56,6 +56,7 @@ OTHER_SETS_TEXT = (
 
 
 def _other_set(name: str):
+    """``(X, y)`` of one of ``OTHER_SETS`` (described in ``OTHER_SETS_TEXT``)."""
     from sklearn import datasets
     from sklearn.preprocessing import StandardScaler
 
@@ -88,7 +89,8 @@ def _other_set(name: str):
 
 
 def load(name: str):
-    """``(X, y)`` of a set of ``embedding_quality.py``, or a standardised sklearn set."""
+    """``(X, y)`` of a set of ``embedding_quality.py``, a standardised sklearn set
+    (wine, breast_cancer) or one of ``OTHER_SETS``."""
     if name in OTHER_SETS.split(","):
         return _other_set(name)
     if name in ("wine", "breast_cancer"):
