@@ -36,6 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, markdown_table, mean_ci, one_thread, run_over_seeds, write
+from seeds import load
 
 SETS = "iris,wine,breast_cancer,digits"
 METHODS = ("DDVIEmbedding", "UMAP")
@@ -47,15 +48,6 @@ METRICS = {
     "predict": "predict",
 }
 LABELLED = 0.1
-
-
-def load(name: str):
-    """``(X, y)``: a scikit-learn set, standardised unless it is iris or digits."""
-    from sklearn import datasets
-    from sklearn.preprocessing import StandardScaler
-
-    X, y = getattr(datasets, f"load_{name}")(return_X_y=True)
-    return (X, y) if name in ("iris", "digits") else (StandardScaler().fit_transform(X), y)
 
 
 def run_one(name: str, seed: int) -> dict:
