@@ -30,9 +30,11 @@ __all__ = ["DDVIEmbedding"]
 _REFIT_PRIOR_AT = (0.2, 0.5)
 _INFERENCE_BATCH = {"cpu": 4096, "cuda": 32768}
 # Rows that n_epochs=None aims to pass through training (epochs x rows, within
-# 40 to 300 epochs): 3,000 steps of 1024 rows. Like UMAP, which fixes its
-# epochs by data size, the fit then costs about the same beyond 10,000 rows.
+# 40 to 500 epochs): 3,000 steps of 1024 rows. Like UMAP, which fixes its
+# epochs by data size (500 below 10,000 rows), the fit then costs about the
+# same beyond 6,000 rows; sets of 1,025 to 6,000 rows train 500 epochs.
 _TARGET_ROW_VISITS = 3_000_000
+_EPOCH_RANGE = (40, 500)
 # ... and at least this many optimisation steps: a set of one batch (up to
 # 1,024 rows) trains for 600 epochs, where Adam had too few steps at 300.
 _MIN_STEPS = 600
@@ -137,11 +139,12 @@ class DDVIEmbedding(
         ``benchmarks/results/edge_weights.md``.
     n_epochs : int, default=None
         Passes over the data. None chooses from the data size: about 3
-        million rows in all (3,000 steps of 1024) within 40 to 300 epochs,
+        million rows in all (3,000 steps of 1024) within 40 to 500 epochs,
         and at least 600 optimisation steps: 600 epochs up to 1,024 rows (one
-        batch an epoch), 300 up to 10,000 rows, 150 for 20,000, 43 for 70,000,
-        40 from 75,000. What each part of the rule bought (MNIST 10k, pbmc68k,
-        breast cancer) is measured in ``benchmarks/results/README.md``.
+        batch an epoch), 500 up to 6,000 rows (as UMAP, 500 below 10,000),
+        300 for 10,000, 150 for 20,000, 43 for 70,000, 40 from 75,000. What
+        each part of the rule bought (MNIST 10k, digits, pbmc68k, breast
+        cancer) is measured in ``benchmarks/results/README.md``.
     batch_size : int or "auto", default="auto"
         Minibatch size (capped at the number of rows). Non-edges of the graph
         are sampled inside the minibatch, so large batches help. ``"auto"``
@@ -447,7 +450,7 @@ class DDVIEmbedding(
     def _resolve_n_epochs(self, n_samples: int) -> int:
         if self.n_epochs is not None:
             return int(self.n_epochs)
-        epochs = int(np.clip(math.ceil(_TARGET_ROW_VISITS / n_samples), 40, 300))
+        epochs = int(np.clip(math.ceil(_TARGET_ROW_VISITS / n_samples), *_EPOCH_RANGE))
         steps_per_epoch = math.ceil(n_samples / self._resolve_batch_size(n_samples))
         return max(epochs, math.ceil(_MIN_STEPS / steps_per_epoch))
 

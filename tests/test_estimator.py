@@ -385,10 +385,12 @@ def test_n_epochs_none_is_chosen_from_data_size(digits):
     assert small.n_iter_ == 600  # one batch an epoch: the 600-step floor
     assert len(small.loss_curve_) == 600
     assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(1024) == 600
-    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(1025) == 300  # two batches: the cap
-    # Small batches give a small set enough steps at the capped 300 epochs.
-    assert DDVIEmbedding(n_epochs=None, batch_size=64)._resolve_n_epochs(500) == 300
+    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(1025) == 500  # two batches: the cap
+    # Small batches give a small set enough steps at the capped 500 epochs.
+    assert DDVIEmbedding(n_epochs=None, batch_size=64)._resolve_n_epochs(500) == 500
     assert DDVIEmbedding(n_epochs=None, batch_size=100)._resolve_n_epochs(100_000) == 40
+    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(6_000) == 500
+    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(8_000) == 375  # 3 million rows
     assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(10_000) == 300
     assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(20_000) == 150
     assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(70_000) == 43
