@@ -17,10 +17,12 @@ pytestmark = pytest.mark.slow
 
 
 def test_digits_default_quality():
+    """Seeds 0 to 2 score trust 0.984 to 0.986 and 10-NN 0.988 to 0.989 (UMAP's
+    training rows: 0.988 and 0.984 in benchmarks/results/seeds.md)."""
     X, y = load_digits(return_X_y=True)
     Z = DDVIEmbedding(random_state=0).fit_transform(X)
-    assert trustworthiness(X, Z, n_neighbors=10) >= 0.93
-    assert knn_accuracy(Z, y, n_neighbors=10) >= 0.85
+    assert trustworthiness(X, Z, n_neighbors=10) >= 0.97
+    assert knn_accuracy(Z, y, n_neighbors=10) >= 0.95
 
 
 def test_iris_trustworthiness():
@@ -65,5 +67,6 @@ def test_heldout_rows_embed_as_well_as_training_rows():
     assert trust_test >= trust_train - 0.04
     from sklearn.neighbors import KNeighborsClassifier
 
+    # Seed 0: held-out trust 0.963 against 0.984 (1,300 training rows), 10-NN 0.956.
     accuracy = KNeighborsClassifier(10).fit(model.embedding_, y[train]).score(Z_test, y[test])
-    assert accuracy >= 0.85
+    assert accuracy >= 0.92
