@@ -19,7 +19,7 @@ from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._data import DeviceRows, feature_moments, host_batches
 from ._predict import GroupPredictionMixin
 from ._training import TrainingPlan, train
-from .graph import observed_graph
+from .graph import METRICS, observed_graph
 from .posteriors import POSTERIORS
 from .priors import PRIORS, is_two_d_only, make_prior
 
@@ -112,6 +112,15 @@ class DDVIEmbedding(
     n_neighbors : int, default=15
         Size of the k-nearest-neighbour graph whose edges the model also
         explains (see ``graph_weight``), as in UMAP.
+    metric : {"euclidean", "manhattan", "cosine", "correlation", "chebyshev", \
+            "canberra", "braycurtis", "hamming", "jaccard"}, default="euclidean"
+        Distance between rows that finds their nearest neighbours, as UMAP's
+        ``metric`` (with scikit-learn's meanings: ``"cosine"`` is one minus
+        the cosine similarity, ``"hamming"`` the share of features that
+        differ, ``"jaccard"`` compares the sets of non-zero features). Only
+        the neighbour graph uses it; the likelihood ``p(x | z)`` and
+        ``transform`` do not. Sparse ``X`` supports ``"euclidean"``,
+        ``"manhattan"`` and ``"cosine"``.
     min_dist : float, default=0.1
         UMAP's ``min_dist``: sets the heavy-tailed kernel of edge
         probabilities in the latent space.
@@ -235,6 +244,7 @@ class DDVIEmbedding(
         "sleep": [StrOptions({"full", "latent", "none"})],
         "sleep_weight": [Interval(Real, 0, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "metric": [StrOptions(set(METRICS))],
         "min_dist": [Interval(Real, 0, None, closed="left")],
         "graph_weight": [Interval(Real, 0, None, closed="left")],
         "edge_weights": [StrOptions({"uniform", "fuzzy", "mutual"})],
@@ -261,6 +271,7 @@ class DDVIEmbedding(
         sleep="none",
         sleep_weight=0.1,
         n_neighbors=15,
+        metric="euclidean",
         min_dist=0.1,
         graph_weight=1.0,
         edge_weights="mutual",
@@ -283,6 +294,7 @@ class DDVIEmbedding(
         self.sleep = sleep
         self.sleep_weight = sleep_weight
         self.n_neighbors = n_neighbors
+        self.metric = metric
         self.min_dist = min_dist
         self.graph_weight = graph_weight
         self.edge_weights = edge_weights
@@ -384,7 +396,7 @@ class DDVIEmbedding(
         graph = edge_weights = non_edges = None
         if self.graph_weight > 0:
             graph, edge_weights, non_edges = observed_graph(
-                X, self.n_neighbors, self.edge_weights, seed, device, labels
+                X, self.n_neighbors, self.edge_weights, seed, device, labels, self.metric
             )
         generator = torch.Generator(device=device).manual_seed(seed)
         data = DeviceRows(X, device, graph, labels, edge_weights, non_edges)

@@ -35,6 +35,7 @@ from torch import Tensor, nn
 from torch.nn.functional import softplus
 
 __all__ = [
+    "METRICS",
     "EdgeModel",
     "brute_force_neighbors",
     "edge_log_likelihood",
@@ -48,6 +49,26 @@ __all__ = [
     "split_cross_class_edges",
 ]
 
+# Distances the neighbour graph can be built with (UMAP's ``metric``; the
+# names of scikit-learn and pynndescent). Sparse input supports the first
+# three: scikit-learn's exact search has the others for dense rows only.
+METRICS = (
+    "euclidean",
+    "manhattan",
+    "cosine",
+    "correlation",
+    "chebyshev",
+    "canberra",
+    "braycurtis",
+    "hamming",
+    "jaccard",
+)
+_SPARSE_METRICS = METRICS[:3]
+# Searched (dense X) as Euclidean distances between rows brought to unit
+# length, centred first for correlation: the neighbours are the same, the
+# distance is ||u - v||^2 / 2, and the CUDA search handles them too. The
+# other metrics search on the CPU.
+_UNIT_NORM_METRICS = ("cosine", "correlation")
 # Above this many rows, approximate neighbours from pynndescent when installed.
 _EXACT_LIMIT = 20_000
 # On a CUDA device, exact neighbours by brute force up to this many rows: one
@@ -84,57 +105,98 @@ def neighbor_graph(
     random_state: int | None = None,
     device: torch.device | None = None,
     return_distance: bool = False,
+    metric: str = "euclidean",
 ):
-    """Indices of the ``n_neighbors`` nearest other rows of each row (Euclidean).
+    """Indices of the ``n_neighbors`` nearest other rows of each row.
 
     Exact (scikit-learn) up to 20,000 rows, or beyond when pynndescent is not
     installed; approximate (pynndescent's NN-descent, as UMAP uses) above. On
     a CUDA ``device``, dense input of up to 1,000,000 rows gets exact
     neighbours by a blocked brute-force search there (matrix products and
-    ``torch.topk``).
+    ``torch.topk``) for the Euclidean, cosine and correlation metrics.
+
+    Parameters
+    ----------
+    metric : str, default="euclidean"
+        One of :data:`METRICS`, with scikit-learn's meaning (``"cosine"`` is
+        one minus the cosine similarity, ``"hamming"`` the share of features
+        that differ, ``"jaccard"`` on the sets of non-zero features). Sparse
+        input supports ``"euclidean"``, ``"manhattan"`` and ``"cosine"``.
 
     Returns
     -------
     indices : ndarray of shape (n_samples, min(n_neighbors, n_samples - 1)), int64
     distances : ndarray of the same shape, float64
-        Only with ``return_distance=True``: the Euclidean distance to each
-        neighbour, nearest first.
+        Only with ``return_distance=True``: the distance to each neighbour,
+        nearest first.
     """
+    check_metric(metric, sp.issparse(X))
     n = X.shape[0]
     k = min(n_neighbors, n - 1)
     if k < 1:
         indices, distances = np.empty((n, 0), dtype=np.int64), np.empty((n, 0))
     else:
-        found = _search(X, k + 1, random_state, device, return_distance)
+        found = _search(X, k + 1, random_state, device, return_distance, metric)
         indices, distances = _drop_self(*found, k)
     return (indices, distances) if return_distance else indices
 
 
+def check_metric(metric: str, sparse: bool) -> None:
+    """Raise ``ValueError`` for a metric the neighbour search does not have."""
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}.")
+    if sparse and metric not in _SPARSE_METRICS:
+        raise ValueError(
+            f"metric={metric!r} needs dense X; with sparse X use one of "
+            f"{', '.join(_SPARSE_METRICS)}, or pass X.toarray()."
+        )
+
+
 def _search(
-    X, k: int, random_state, device, return_distance: bool
+    X, k: int, random_state, device, return_distance: bool, metric: str
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """``k`` nearest rows of each row (itself usually among them) and their
     distances (None from the device search when not asked for: it measures them
     in a second pass; the other searches find them anyway)."""
+    if metric in _UNIT_NORM_METRICS and not sp.issparse(X):
+        unit = unit_norm_rows(X, centre=metric == "correlation")
+        indices, distances = _search(unit, k, random_state, device, return_distance, "euclidean")
+        return indices, None if distances is None else distances**2 / 2.0
+    if metric == "jaccard":
+        X = X != 0  # the sets of non-zero features, as scikit-learn and pynndescent read them
     n = X.shape[0]
     on_cuda = device is not None and torch.device(device).type == "cuda"
-    if on_cuda and not sp.issparse(X) and n <= _DEVICE_EXACT_LIMIT:
-        if not return_distance:
-            return brute_force_neighbors(X, k, torch.device(device)), None
-        return brute_force_neighbors(X, k, torch.device(device), return_distance=True)
+    if on_cuda and metric == "euclidean" and not sp.issparse(X) and n <= _DEVICE_EXACT_LIMIT:
+        found = brute_force_neighbors(X, k, torch.device(device), return_distance)
+        return found if return_distance else (found, None)
     if n > _EXACT_LIMIT:
         try:
             from pynndescent import NNDescent
         except ImportError:
             pass
         else:
-            index = NNDescent(X, n_neighbors=k, random_state=random_state, n_jobs=-1)
+            index = NNDescent(X, n_neighbors=k, metric=metric, random_state=random_state, n_jobs=-1)
             return index.neighbor_graph
     from sklearn.neighbors import NearestNeighbors
 
     X = X.tocsr() if sp.issparse(X) else X
-    distances, indices = NearestNeighbors(n_neighbors=k, n_jobs=-1).fit(X).kneighbors(X)
+    search = NearestNeighbors(n_neighbors=k, metric=metric, n_jobs=-1).fit(X)
+    distances, indices = search.kneighbors(X)
     return indices, distances
+
+
+def unit_norm_rows(X: np.ndarray, centre: bool = False) -> np.ndarray:
+    """Rows scaled to unit Euclidean length (after subtracting each row's mean
+    when ``centre``), so that ``||u - v||^2 / 2`` is their cosine (correlation)
+    distance, with one more column: 1 for a row of zeros (a constant row for
+    correlation), which then lies at distance 1 from every other row, as
+    scikit-learn puts it for cosine (correlation has no value there)."""
+    rows = np.asarray(X)
+    rows = rows.astype(np.result_type(rows.dtype, np.float32), copy=False)
+    if centre:
+        rows = rows - rows.mean(axis=1, keepdims=True)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    return np.hstack([rows / np.where(norms > 0, norms, 1.0), norms == 0])
 
 
 def brute_force_neighbors(
@@ -255,6 +317,7 @@ def observed_graph(
     random_state: int | None,
     device: torch.device,
     labels: np.ndarray | None = None,
+    metric: str = "euclidean",
 ) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray | None, sp.csr_matrix | None]:
     """The graph whose edges the model explains, each row's edge weight, and
     the observed non-edges.
@@ -269,7 +332,7 @@ def observed_graph(
     labels (results README). Without labels there are no non-edges (None).
     """
     fuzzy = edge_weights == "fuzzy"
-    knn = neighbor_graph(X, n_neighbors, random_state, device, return_distance=fuzzy)
+    knn = neighbor_graph(X, n_neighbors, random_state, device, fuzzy, metric)
     weights = None
     if fuzzy:
         graph = membership_graph(*knn)

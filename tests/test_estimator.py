@@ -190,6 +190,26 @@ def test_edge_weights_fit_and_change_the_embedding(digits, edge_weights):
     assert np.isfinite(other.score(X))
 
 
+@pytest.mark.parametrize("metric", ["cosine", "manhattan"])
+def test_metric_fits_and_changes_the_embedding(digits, metric):
+    X, y = digits
+    settings = {**FAST, "n_epochs": 30, "learning_rate": 1e-2}  # as for edge_weights above
+    euclidean = DDVIEmbedding(**settings).fit(X)
+    other = DDVIEmbedding(**settings, metric=metric).fit(X)
+    assert not np.allclose(other.embedding_, euclidean.embedding_)
+    assert knn_accuracy(other.embedding_, y) > 0.8
+    assert other.get_params()["metric"] == metric
+
+
+def test_sparse_input_with_a_dense_only_metric_raises_before_fitting(digits):
+    model = DDVIEmbedding(**FAST, metric="correlation")
+    with pytest.raises(ValueError, match="metric='correlation' needs dense X"):
+        model.fit(sp.csr_matrix(digits[0][:100]))
+    assert not hasattr(model, "embedding_") and not hasattr(model, "n_features_in_")
+    sparse_cosine = DDVIEmbedding(**FAST, metric="cosine").fit(sp.csr_matrix(digits[0][:100]))
+    assert np.isfinite(sparse_cosine.embedding_).all()
+
+
 def test_sparse_input_matches_dense_without_graph(digits):
     X, _ = digits
     settings = {**FAST, "graph_weight": 0.0}
@@ -289,6 +309,7 @@ def test_wrong_number_of_features_at_transform(fitted):
         ({"sleep_weight": -1.0}, "sleep_weight"),
         ({"graph_weight": -1.0}, "graph_weight"),
         ({"edge_weights": "banana"}, "edge_weights"),
+        ({"metric": "minkowsky"}, "metric"),
         ({"learning_rate": 0.0}, "learning_rate"),
         ({"sleep": "banana"}, "sleep"),
         ({"n_epochs": 0}, "n_epochs"),

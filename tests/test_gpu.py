@@ -63,6 +63,20 @@ def test_neighbor_graph_on_cuda_matches_sklearn(digits):
     np.testing.assert_allclose(distances, expected_distances[:, 1:], rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("metric", ["cosine", "correlation", "manhattan"])
+def test_neighbor_graph_with_a_metric_on_cuda_matches_the_cpu(digits, metric):
+    """Cosine and correlation search on the device; the other metrics on the CPU."""
+    from skddvi.graph import neighbor_graph
+
+    X = digits[0]
+    found, distances = neighbor_graph(
+        X, 10, device=torch.device("cuda"), return_distance=True, metric=metric
+    )
+    expected, expected_distances = neighbor_graph(X, 10, return_distance=True, metric=metric)
+    assert np.mean(found == expected) > 0.97
+    np.testing.assert_allclose(distances, expected_distances, rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("edge_weights", ["uniform", "fuzzy", "mutual"])
 def test_training_replays_a_cuda_graph(digits, edge_weights):
     """Both edge samplers (randint over a table, searchsorted over a weighted

@@ -9,6 +9,7 @@ from sklearn.neighbors import NearestNeighbors
 from skddvi import graph as graph_module
 from skddvi._build import build_model
 from skddvi.graph import (
+    METRICS,
     EdgeModel,
     brute_force_neighbors,
     edge_log_likelihood,
@@ -20,6 +21,7 @@ from skddvi.graph import (
     neighbor_graph,
     observed_graph,
     split_cross_class_edges,
+    unit_norm_rows,
 )
 from skddvi.priors import GaussianPrior
 
@@ -168,6 +170,97 @@ def test_neighbor_graph_accepts_sparse_input(fmt):
     assert graph.shape == (80, 4)
     for row, other in zip(graph, expected):
         assert set(row) == set(other)
+
+
+def _metric_data(metric):
+    """Rows without ties: continuous for most metrics, genotype-like counts in
+    {0, 1, 2} (200 of them) for the metrics that count differences."""
+    rng = np.random.default_rng(3)
+    if metric in ("hamming", "jaccard"):
+        return rng.binomial(2, 0.3, size=(100, 200)).astype(float)
+    return rng.gamma(2.0, size=(100, 6))  # positive, as canberra and braycurtis expect
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_neighbor_graph_with_a_metric_matches_sklearn(metric):
+    X = _metric_data(metric)
+    indices, distances = neighbor_graph(X, 5, return_distance=True, metric=metric)
+    search = NearestNeighbors(n_neighbors=5, metric=metric)
+    # kneighbors() without X: each row's 5 nearest other rows
+    expected_distances, expected = search.fit(X != 0 if metric == "jaccard" else X).kneighbors()
+    assert not np.any(indices == np.arange(len(X))[:, None])
+    np.testing.assert_allclose(distances, expected_distances, rtol=1e-10, atol=1e-12)
+    same = [set(row) == set(other) for row, other in zip(indices, expected)]
+    assert np.mean(same) > 0.95  # the rest differ only among rows at equal distances
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("metric", ["manhattan", "cosine"])
+def test_neighbor_graph_with_a_metric_above_the_exact_limit(metric):
+    """NN-descent where pynndescent is installed (else the exact search): the
+    distances it reports are the metric's, nearest first."""
+    X = np.random.default_rng(2).normal(size=(25_000, 4))
+    indices, distances = neighbor_graph(X, 5, random_state=0, return_distance=True, metric=metric)
+    if metric == "manhattan":
+        measured = np.abs(X[indices] - X[:, None]).sum(-1)
+    else:
+        unit = X / np.linalg.norm(X, axis=1, keepdims=True)
+        measured = 1.0 - np.einsum("ikf,if->ik", unit[indices], unit)
+    np.testing.assert_allclose(distances, measured, rtol=1e-4, atol=1e-6)
+    assert np.all(np.diff(distances, axis=1) >= 0)
+
+
+def test_metrics_find_different_neighbours():
+    X = _metric_data("euclidean")
+    graphs = {m: neighbor_graph(X, 5, metric=m) for m in ("euclidean", "cosine", "chebyshev")}
+    assert not np.array_equal(graphs["euclidean"], graphs["cosine"])
+    assert not np.array_equal(graphs["euclidean"], graphs["chebyshev"])
+
+
+@pytest.mark.parametrize("metric", ["cosine", "correlation"])
+def test_unit_norm_metrics_rank_as_euclidean_on_unit_rows(metric):
+    """Cosine and correlation are searched (by every search, the CUDA one
+    included, run here on the CPU) as Euclidean distances between unit rows."""
+    X = np.random.default_rng(4).normal(size=(150, 7))
+    unit = unit_norm_rows(X, centre=metric == "correlation")
+    found, distances = brute_force_neighbors(unit, 6, torch.device("cpu"), return_distance=True)
+    expected_distances, expected = (
+        NearestNeighbors(n_neighbors=6, metric=metric).fit(X).kneighbors(X)
+    )
+    np.testing.assert_array_equal(found, expected)
+    np.testing.assert_allclose(distances**2 / 2, expected_distances, atol=1e-6)
+
+
+def test_cosine_puts_a_zero_row_at_distance_one():
+    X = np.random.default_rng(4).normal(size=(60, 5))
+    X[10] = 0.0
+    indices, distances = neighbor_graph(X, 59, return_distance=True, metric="cosine")
+    np.testing.assert_allclose(distances[10], 1.0)
+    np.testing.assert_allclose(distances[indices == 10], 1.0)  # from every other row
+
+
+def test_unit_norm_rows():
+    X = np.array([[3.0, 4.0], [0.0, 0.0], [1.0, 3.0]])
+    np.testing.assert_allclose(
+        unit_norm_rows(X), [[0.6, 0.8, 0], [0, 0, 1], [0.1**0.5, 0.9**0.5, 0]]
+    )
+    centred = unit_norm_rows(X, centre=True)
+    np.testing.assert_allclose(centred[[0, 2]], [[-(0.5**0.5), 0.5**0.5, 0]] * 2)
+
+
+def test_neighbor_graph_with_cosine_accepts_sparse_input():
+    dense = sp.random(80, 20, density=0.3, random_state=5, format="csr").toarray()
+    dense[dense.sum(1) == 0, 0] = 1.0
+    graph = neighbor_graph(sp.csr_matrix(dense), 4, metric="cosine")
+    np.testing.assert_array_equal(graph, neighbor_graph(dense, 4, metric="cosine"))
+
+
+def test_neighbor_graph_rejects_unknown_and_sparse_only_metrics():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(ValueError, match=r"metric must be one of.*'minkowsky'"):
+        neighbor_graph(X, 3, metric="minkowsky")
+    with pytest.raises(ValueError, match="metric='correlation' needs dense X"):
+        neighbor_graph(sp.csr_matrix(X), 3, metric="correlation")
 
 
 # ----------------------------------------------------------- membership_graph
