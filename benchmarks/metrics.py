@@ -9,8 +9,10 @@ one too), and the fit time. Mean ± 95% interval over the seeds.
 Run from the repository root (one process per core, one thread each)::
 
     python benchmarks/metrics.py --seeds 2 --jobs 2
+    python benchmarks/metrics.py --datasets ehgdp --metrics euclidean,manhattan \
+        --seeds 2 --jobs 2 --output metrics_ehgdp.md
 
-Writes ``results/metrics.md``.
+Writes ``results/metrics.md`` (or ``--output``).
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ def main() -> None:
     parser.add_argument("--metrics", default=METRICS, help="comma-separated")
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--jobs", type=int, default=1, help="processes, one thread each")
+    parser.add_argument("--output", default="metrics.md", help="file name under results/")
     args = parser.parse_args()
 
     keys = [(n, m) for n in args.datasets.split(",") for m in args.metrics.split(",")]
@@ -111,7 +114,7 @@ def main() -> None:
         "with the metric in the input space, and with the Euclidean distance; mean fit "
         "time.\n\n" + summarise(results) + "\n"
     )
-    write("metrics.md", text)
+    write(args.output, text)
     print(text)
 
 
