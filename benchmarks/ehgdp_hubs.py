@@ -6,16 +6,18 @@ only kind that is not a whole number. A row with many imputed entries sits
 near the centre of the data and among the nearest neighbours of most other
 rows. On the training rows of ``edge_weights.py`` (the split of
 ``embedding_quality.py``) this prints, for the rows with the largest
-in-degree in the 15-NN graph, their in-degree and imputed share, and the
-correlation of the two over all rows.
+in-degree in the 15-NN graph, their in-degree and imputed share, the
+correlation of the two over all rows, and how often a row's neighbours share
+its region; ``--metric manhattan`` does the same for that graph.
 
 Run from the repository root::
 
-    python benchmarks/ehgdp_hubs.py
+    python benchmarks/ehgdp_hubs.py [--metric manhattan]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -30,10 +32,14 @@ K = 15
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--metric", default="euclidean", help="of the neighbour graph")
+    metric = parser.parse_args().metric
     X, y = load("ehgdp")
     train, _ = split("ehgdp", X, y, 0, np.random.default_rng(0))
-    X = np.asarray(X, dtype=np.float64)[train]
-    in_degree = np.bincount(neighbor_graph(X, K).ravel(), minlength=len(X))
+    X, y = np.asarray(X, dtype=np.float64)[train], y[train]
+    neighbors = neighbor_graph(X, K, metric=metric)
+    in_degree = np.bincount(neighbors.ravel(), minlength=len(X))
     imputed = (np.abs(X - np.round(X)) > 1e-4).mean(axis=1)
     print(f"{len(X)} training rows; imputed share per row: median {np.median(imputed):.3f}")
     print("row | in-degree (of 15-NN lists) | imputed share")
@@ -41,6 +47,8 @@ def main() -> None:
         print(f"{row} | {in_degree[row]} | {imputed[row]:.3f}")
     r = np.corrcoef(in_degree, imputed)[0, 1]
     print(f"Pearson correlation of in-degree and imputed share over all rows: {r:.2f}")
+    agreement = (y[neighbors] == y[:, None]).mean()
+    print(f"{metric} graph: a row's {K} neighbours share its region at {agreement:.3f}")
 
 
 if __name__ == "__main__":

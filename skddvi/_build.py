@@ -47,6 +47,7 @@ def build_model(
     variance: np.ndarray,
     seed: int,
     min_dist: float | None = None,
+    spread: float = 1.0,
     n_classes: int | None = None,
 ) -> DDVIModel:
     """Build the model with weights initialised from ``seed`` (global RNG untouched)."""
@@ -69,5 +70,5 @@ def build_model(
         decoder = MLP(dim, tuple(reversed(hidden_dims)), n_features)
         lik = make_likelihood(likelihood, center, scale, torch.as_tensor(variance))
         classifier = None if n_classes is None else nn.Linear(hidden_dims[-1], n_classes)
-    graph = None if min_dist is None else EdgeModel(min_dist, GRAPH_SCALE, N_NEGATIVES)
+    graph = None if min_dist is None else EdgeModel(min_dist, GRAPH_SCALE, N_NEGATIVES, spread)
     return DDVIModel(encoder, post, decoder, lik, prior, center, scale, sleep, graph, classifier)

@@ -123,7 +123,16 @@ class DDVIEmbedding(
         ``"manhattan"`` and ``"cosine"``.
     min_dist : float, default=0.1
         UMAP's ``min_dist``: sets the heavy-tailed kernel of edge
-        probabilities in the latent space.
+        probabilities in the latent space (with ``spread``): how tightly
+        neighbours may pack. At most ``spread``.
+    spread : float, default=1.0
+        UMAP's ``spread``: the latent distance over which the kernel falls
+        off beyond ``min_dist``. The kernel at ``(min_dist, spread)`` is the
+        one at ``(min_dist / spread, 1)`` with distances scaled by
+        ``spread``, and the embedding's scale adapts to it, so what changes
+        the embedding is ``min_dist`` relative to ``spread`` (on digits,
+        spread 0.5 to 2 at min_dist 0.1 left 10-NN accuracy, trustworthiness
+        and how tight the clusters are level).
     graph_weight : float, default=1.0
         Weight of the neighbour-graph likelihood. The graph is an observed
         variable of the generative model, so the posterior respects local
@@ -246,6 +255,7 @@ class DDVIEmbedding(
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "metric": [StrOptions(set(METRICS))],
         "min_dist": [Interval(Real, 0, None, closed="left")],
+        "spread": [Interval(Real, 0, None, closed="neither")],
         "graph_weight": [Interval(Real, 0, None, closed="left")],
         "edge_weights": [StrOptions({"uniform", "fuzzy", "mutual"})],
         "n_epochs": [Interval(Integral, 1, None, closed="left"), None],
@@ -273,6 +283,7 @@ class DDVIEmbedding(
         n_neighbors=15,
         metric="euclidean",
         min_dist=0.1,
+        spread=1.0,
         graph_weight=1.0,
         edge_weights="mutual",
         n_epochs=None,
@@ -296,6 +307,7 @@ class DDVIEmbedding(
         self.n_neighbors = n_neighbors
         self.metric = metric
         self.min_dist = min_dist
+        self.spread = spread
         self.graph_weight = graph_weight
         self.edge_weights = edge_weights
         self.n_epochs = n_epochs
@@ -360,6 +372,11 @@ class DDVIEmbedding(
         return self.fit(X, y).embedding_
 
     def _fit(self, X, y) -> None:
+        if self.min_dist > self.spread:
+            raise ValueError(
+                f"min_dist must be at most spread, got min_dist={self.min_dist} "
+                f"and spread={self.spread}."
+            )
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
         labels, classes = encode_labels(y, X.shape[0])
         hidden_dims = self._check_hidden_dims()
@@ -380,6 +397,7 @@ class DDVIEmbedding(
             variance=variance,
             seed=seed,
             min_dist=self.min_dist if self.graph_weight > 0 else None,
+            spread=self.spread,
             n_classes=None if classes is None else len(classes),
         ).to(device)
         plan = TrainingPlan(

@@ -499,11 +499,15 @@ class EdgeModel(nn.Module):
         Latent distance that counts as 1 in the kernel.
     n_negatives : int
         Non-edges sampled per row, among the other latents of the batch.
+    spread : float, default=1.0
+        UMAP's ``spread``, which sets ``a`` and ``b`` with ``min_dist``.
     """
 
-    def __init__(self, min_dist: float, scale: float, n_negatives: int) -> None:
+    def __init__(
+        self, min_dist: float, scale: float, n_negatives: int, spread: float = 1.0
+    ) -> None:
         super().__init__()
-        self.a, self.b = kernel_params(min_dist)
+        self.a, self.b = kernel_params(min_dist, spread)
         self.scale = scale
         self.n_negatives = n_negatives
 

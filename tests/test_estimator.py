@@ -13,6 +13,7 @@ from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 
 from skddvi import DDVIEmbedding
+from skddvi.graph import kernel_params
 from skddvi.metrics import knn_accuracy
 from skddvi.priors import GaussianPrior
 
@@ -201,6 +202,23 @@ def test_metric_fits_and_changes_the_embedding(digits, metric):
     assert other.get_params()["metric"] == metric
 
 
+def test_spread_sets_the_edge_kernel_as_umap_does(digits):
+    X, _ = digits
+    settings = {**FAST, "n_epochs": 30, "learning_rate": 1e-2}
+    default = DDVIEmbedding(**settings).fit(X)
+    wide = DDVIEmbedding(**settings, spread=2.0, min_dist=0.5).fit(X)
+    assert (default.module_.graph.a, default.module_.graph.b) == kernel_params(0.1, 1.0)
+    assert (wide.module_.graph.a, wide.module_.graph.b) == kernel_params(0.5, 2.0)
+    assert not np.allclose(wide.embedding_, default.embedding_)
+
+
+def test_min_dist_above_spread_raises_before_fitting(digits):
+    model = DDVIEmbedding(**FAST, min_dist=1.5, spread=1.0)
+    with pytest.raises(ValueError, match="min_dist must be at most spread"):
+        model.fit(digits[0][:50])
+    assert not hasattr(model, "n_features_in_")
+
+
 def test_sparse_input_with_a_dense_only_metric_raises_before_fitting(digits):
     model = DDVIEmbedding(**FAST, metric="correlation")
     with pytest.raises(ValueError, match="metric='correlation' needs dense X"):
@@ -310,6 +328,7 @@ def test_wrong_number_of_features_at_transform(fitted):
         ({"graph_weight": -1.0}, "graph_weight"),
         ({"edge_weights": "banana"}, "edge_weights"),
         ({"metric": "minkowsky"}, "metric"),
+        ({"spread": 0.0}, "spread"),
         ({"learning_rate": 0.0}, "learning_rate"),
         ({"sleep": "banana"}, "sleep"),
         ({"n_epochs": 0}, "n_epochs"),

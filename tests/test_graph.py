@@ -53,6 +53,16 @@ def test_kernel_params_default_spread_is_one():
     assert b == pytest.approx(0.895, abs=0.01)
 
 
+@pytest.mark.parametrize(("min_dist", "spread"), [(0.1, 2.0), (0.3, 0.5), (0.0, 3.0)])
+def test_spread_only_rescales_the_kernel(min_dist, spread):
+    """1 / (1 + a (d / spread)^(2b)) at (min_dist / spread, 1) is the kernel at
+    (min_dist, spread): a scales by spread^(-2b), b stays."""
+    a, b = kernel_params(min_dist, spread)
+    a_unit, b_unit = kernel_params(min_dist / spread, 1.0)
+    assert b == pytest.approx(b_unit, rel=1e-4)
+    assert a == pytest.approx(a_unit * spread ** (-2 * b_unit), rel=1e-4)
+
+
 def test_kernel_params_are_monotone_in_min_dist():
     params = np.array([kernel_params(m) for m in (0.01, 0.1, 0.3, 0.6, 0.9)])
     assert np.all(np.diff(params[:, 0]) < 0)  # a decreases
