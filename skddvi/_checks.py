@@ -3,13 +3,39 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from sklearn.utils.validation import column_or_1d
 
-__all__ = ["device_available", "encode_labels", "in_unit_interval", "refittable", "resolve_device"]
+__all__ = [
+    "cpu_threads",
+    "device_available",
+    "encode_labels",
+    "in_unit_interval",
+    "refittable",
+    "resolve_device",
+]
+
+
+@contextmanager
+def cpu_threads(n_jobs: int | None) -> Iterator[None]:
+    """Run the body with torch's CPU thread count set from ``n_jobs`` (joblib's
+    convention: -1 all cores, -2 all but one), then restore it; None leaves it."""
+    if n_jobs is None:
+        yield
+        return
+    from joblib import effective_n_jobs
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(effective_n_jobs(n_jobs))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def refittable(prior, classes) -> bool:

@@ -106,6 +106,7 @@ def neighbor_graph(
     device: torch.device | None = None,
     return_distance: bool = False,
     metric: str = "euclidean",
+    n_jobs: int = -1,
 ):
     """Indices of the ``n_neighbors`` nearest other rows of each row.
 
@@ -122,6 +123,8 @@ def neighbor_graph(
         one minus the cosine similarity, ``"hamming"`` the share of features
         that differ, ``"jaccard"`` on the sets of non-zero features). Sparse
         input supports ``"euclidean"``, ``"manhattan"`` and ``"cosine"``.
+    n_jobs : int, default=-1
+        CPU threads of the search on the CPU (-1: all cores).
 
     Returns
     -------
@@ -136,7 +139,7 @@ def neighbor_graph(
     if k < 1:
         indices, distances = np.empty((n, 0), dtype=np.int64), np.empty((n, 0))
     else:
-        found = _search(X, k + 1, random_state, device, return_distance, metric)
+        found = _search(X, k + 1, random_state, device, return_distance, metric, n_jobs)
         indices, distances = _drop_self(*found, k)
     return (indices, distances) if return_distance else indices
 
@@ -153,14 +156,16 @@ def check_metric(metric: str, sparse: bool) -> None:
 
 
 def _search(
-    X, k: int, random_state, device, return_distance: bool, metric: str
+    X, k: int, random_state, device, return_distance: bool, metric: str, n_jobs: int
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """``k`` nearest rows of each row (itself usually among them) and their
     distances (None from the device search when not asked for: it measures them
     in a second pass; the other searches find them anyway)."""
     if metric in _UNIT_NORM_METRICS and not sp.issparse(X):
         unit = unit_norm_rows(X, centre=metric == "correlation")
-        indices, distances = _search(unit, k, random_state, device, return_distance, "euclidean")
+        indices, distances = _search(
+            unit, k, random_state, device, return_distance, "euclidean", n_jobs
+        )
         return indices, None if distances is None else distances**2 / 2.0
     if metric == "jaccard":
         X = X != 0  # the sets of non-zero features, as scikit-learn and pynndescent read them
@@ -175,12 +180,14 @@ def _search(
         except ImportError:
             pass
         else:
-            index = NNDescent(X, n_neighbors=k, metric=metric, random_state=random_state, n_jobs=-1)
+            index = NNDescent(
+                X, n_neighbors=k, metric=metric, random_state=random_state, n_jobs=n_jobs
+            )
             return index.neighbor_graph
     from sklearn.neighbors import NearestNeighbors
 
     X = X.tocsr() if sp.issparse(X) else X
-    search = NearestNeighbors(n_neighbors=k, metric=metric, n_jobs=-1).fit(X)
+    search = NearestNeighbors(n_neighbors=k, metric=metric, n_jobs=n_jobs).fit(X)
     distances, indices = search.kneighbors(X)
     return indices, distances
 
@@ -318,6 +325,7 @@ def observed_graph(
     device: torch.device,
     labels: np.ndarray | None = None,
     metric: str = "euclidean",
+    n_jobs: int = -1,
 ) -> tuple[np.ndarray | sp.csr_matrix, np.ndarray | None, sp.csr_matrix | None]:
     """The graph whose edges the model explains, each row's edge weight, and
     the observed non-edges.
@@ -332,7 +340,7 @@ def observed_graph(
     labels (results README). Without labels there are no non-edges (None).
     """
     fuzzy = edge_weights == "fuzzy"
-    knn = neighbor_graph(X, n_neighbors, random_state, device, fuzzy, metric)
+    knn = neighbor_graph(X, n_neighbors, random_state, device, fuzzy, metric, n_jobs)
     weights = None
     if fuzzy:
         graph = membership_graph(*knn)

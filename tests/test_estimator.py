@@ -219,6 +219,32 @@ def test_min_dist_above_spread_raises_before_fitting(digits):
     assert not hasattr(model, "n_features_in_")
 
 
+def test_n_jobs_sets_torch_threads_and_restores_them(digits, monkeypatch):
+    X = digits[0][:200]
+    previous = torch.get_num_threads()
+    calls = []
+    set_threads = torch.set_num_threads
+
+    def record(n):
+        calls.append(n)
+        set_threads(n)
+
+    monkeypatch.setattr(torch, "set_num_threads", record)
+    model = DDVIEmbedding(**FAST, n_jobs=1).fit(X)
+    # fit sets 1 thread (and so does embedding the training rows inside it)
+    assert set(calls[:-1]) == {1} and calls[-1] == previous
+    assert torch.get_num_threads() == previous
+    calls.clear()
+    model.transform(X)
+    model.sample(3, random_state=0)
+    assert calls == [1, previous] * 2
+    again = DDVIEmbedding(**FAST, n_jobs=1).fit(X)
+    np.testing.assert_array_equal(again.embedding_, model.embedding_)
+    calls.clear()
+    DDVIEmbedding(**FAST).fit(X).transform(X)  # None: torch's setting is left alone
+    assert calls == []
+
+
 def test_sparse_input_with_a_dense_only_metric_raises_before_fitting(digits):
     model = DDVIEmbedding(**FAST, metric="correlation")
     with pytest.raises(ValueError, match="metric='correlation' needs dense X"):
@@ -329,6 +355,7 @@ def test_wrong_number_of_features_at_transform(fitted):
         ({"edge_weights": "banana"}, "edge_weights"),
         ({"metric": "minkowsky"}, "metric"),
         ({"spread": 0.0}, "spread"),
+        ({"n_jobs": 0}, "n_jobs"),
         ({"learning_rate": 0.0}, "learning_rate"),
         ({"sleep": "banana"}, "sleep"),
         ({"n_epochs": 0}, "n_epochs"),
