@@ -23,8 +23,11 @@ Run from the repository root (one process per core, one thread each)::
     python benchmarks/seeds.py --seeds 5 --jobs 2
     python benchmarks/seeds.py --datasets other --seeds 3 --jobs 2 --output other_sets.md
     python benchmarks/seeds.py --datasets ehgdp,pbmc68k,mnist --pca 50 --jobs 2 --output pca.md
+    python benchmarks/seeds.py --datasets ehgdp,pbmc68k,mnist --ddvi graph_pca=50 --jobs 2 \
+        --output graph_pca.md
 
-``--pca K`` puts ``PCA(K)`` in front of both methods (a ``Pipeline``), as is
+``--ddvi key=value,...`` sets parameters of DDVIEmbedding (values read as
+JSON, else as strings); ``--pca K`` puts ``PCA(K)`` in front of both methods (a ``Pipeline``), as is
 usual for UMAP on wide data; trustworthiness is still measured on the input.
 
 Writes ``results/seeds.md`` (or ``--output``).
@@ -33,8 +36,10 @@ Writes ``results/seeds.md`` (or ``--output``).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import warnings
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -108,7 +113,9 @@ def load(name: str):
     return embedding_quality.load(name)
 
 
-def run_one(name: str, seed: int, mnist_train: int, pca: int | None = None) -> dict:
+def run_one(
+    name: str, seed: int, mnist_train: int, pca: int | None = None, ddvi: dict | None = None
+) -> dict:
     """Both methods on one split of one set: ``{method: {metric: value}}``; with
     ``pca``, each behind ``PCA(pca)`` in a ``Pipeline``."""
     import umap
@@ -121,7 +128,7 @@ def run_one(name: str, seed: int, mnist_train: int, pca: int | None = None) -> d
     one_thread()
     X, y = load(name)
     train, test = split(name, X, y, mnist_train, np.random.default_rng(seed))
-    methods = {"DDVIEmbedding": DDVIEmbedding, "UMAP": umap.UMAP}
+    methods = {"DDVIEmbedding": partial(DDVIEmbedding, **(ddvi or {})), "UMAP": umap.UMAP}
 
     def make_factory(method):
         if pca is None:
@@ -159,6 +166,15 @@ def summarise(results: dict, names: list[str], columns: dict = METRICS) -> str:
     return markdown_table(header, table)
 
 
+def _parameter(item: str) -> tuple[str, object]:
+    """``"key=value"`` as ``(key, value)``, the value read as JSON when it parses."""
+    key, value = item.split("=", 1)
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -169,11 +185,15 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="processes, one thread each")
     parser.add_argument("--output", default="seeds.md", help="file name under results/")
     parser.add_argument("--pca", type=int, default=None, help="PCA(K) in front of both methods")
+    parser.add_argument("--ddvi", default="", help="DDVIEmbedding parameters: key=value,...")
     args = parser.parse_args()
 
     other = args.datasets == "other"
     names = (OTHER_SETS if other else args.datasets).split(",")
-    results = run_over_seeds(run_one, names, args.seeds, args.jobs, args.mnist_train, args.pca)
+    ddvi = dict(_parameter(item) for item in args.ddvi.split(",") if item)
+    results = run_over_seeds(
+        run_one, names, args.seeds, args.jobs, args.mnist_train, args.pca, ddvi
+    )
 
     command = " ".join(["python benchmarks/seeds.py", *sys.argv[1:]])
     text = (
@@ -187,6 +207,11 @@ def main() -> None:
         )
         + ") and "
         "seeds both methods (umap-learn and DDVIEmbedding with their defaults"
+        + (
+            f"; DDVIEmbedding with {', '.join(f'{k}={v!r}' for k, v in ddvi.items())}"
+            if ddvi
+            else ""
+        )
         + (
             f", each behind `PCA({args.pca})` in a `Pipeline`; trustworthiness is measured "
             "on the input, before PCA; 'fit s' includes the PCA"

@@ -128,6 +128,15 @@ class DDVIEmbedding(
         the neighbour graph uses it; the likelihood ``p(x | z)`` and
         ``transform`` do not. Sparse ``X`` supports ``"euclidean"``,
         ``"manhattan"`` and ``"cosine"``.
+    graph_pca : int, default=None
+        Search the neighbours among the first ``graph_pca`` principal
+        components of ``X`` (as scanpy's ``n_pcs``) instead of its features;
+        None, or at least ``min(n_samples, n_features)``, uses the features.
+        Only the graph uses it: the model still explains every feature. On
+        wide, noisy data this cleans the graph: on eHGDP's 8,170 genotype
+        columns 50 components raised 10-NN accuracy from 0.863 to 0.939,
+        pbmc68k's from 0.751 to 0.778, MNIST 10k's from 0.937 to 0.944 (five
+        seeds, ``benchmarks/results/graph_pca.md``).
     min_dist : float, default=0.1
         UMAP's ``min_dist``: sets the heavy-tailed kernel of edge
         probabilities in the latent space (with ``spread``): how tightly
@@ -267,6 +276,7 @@ class DDVIEmbedding(
         "sleep_weight": [Interval(Real, 0, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "metric": [StrOptions(set(METRICS))],
+        "graph_pca": [Interval(Integral, 1, None, closed="left"), None],
         "min_dist": [Interval(Real, 0, None, closed="left")],
         "spread": [Interval(Real, 0, None, closed="neither")],
         "graph_weight": [Interval(Real, 0, None, closed="left")],
@@ -300,6 +310,7 @@ class DDVIEmbedding(
         sleep_weight=0.1,
         n_neighbors=15,
         metric="euclidean",
+        graph_pca=None,
         min_dist=0.1,
         spread=1.0,
         graph_weight=1.0,
@@ -325,6 +336,7 @@ class DDVIEmbedding(
         self.sleep_weight = sleep_weight
         self.n_neighbors = n_neighbors
         self.metric = metric
+        self.graph_pca = graph_pca
         self.min_dist = min_dist
         self.spread = spread
         self.graph_weight = graph_weight
@@ -435,7 +447,7 @@ class DDVIEmbedding(
         graph = edge_weights = non_edges = None
         if self.graph_weight > 0:
             graph, edge_weights, non_edges = observed_graph(
-                X,
+                self._graph_rows(X, seed),
                 self.n_neighbors,
                 self.edge_weights,
                 seed,
@@ -457,6 +469,15 @@ class DDVIEmbedding(
         if classes is not None:
             self.classes_ = classes
         self.embedding_ = self._embed(X)
+
+    def _graph_rows(self, X, seed: int):
+        """The rows the neighbours are searched among: ``X``, or its first
+        ``graph_pca`` principal components."""
+        if self.graph_pca is None or self.graph_pca >= min(X.shape):
+            return X
+        from sklearn.decomposition import PCA
+
+        return PCA(self.graph_pca, random_state=seed).fit_transform(X)
 
     def _clear_fitted(self) -> None:
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:

@@ -10,6 +10,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits
+from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
 
 from skddvi import DDVIEmbedding
@@ -245,6 +246,22 @@ def test_n_jobs_sets_torch_threads_and_restores_them(digits, monkeypatch):
     assert calls == []
 
 
+def test_graph_pca_searches_the_neighbours_among_principal_components(digits):
+    X, y = digits
+    model = DDVIEmbedding(**FAST, graph_pca=10)
+    scores = model._graph_rows(X, seed=0)
+    np.testing.assert_allclose(scores, PCA(10, random_state=0).fit_transform(X))
+    assert DDVIEmbedding(**FAST)._graph_rows(X, seed=0) is X
+    assert DDVIEmbedding(**FAST, graph_pca=64)._graph_rows(X, seed=0) is X  # all 64 features
+    settings = {**FAST, "n_epochs": 30, "learning_rate": 1e-2}
+    plain = DDVIEmbedding(**settings).fit(X)
+    on_pcs = DDVIEmbedding(**settings, graph_pca=10).fit(X)
+    assert not np.allclose(on_pcs.embedding_, plain.embedding_)
+    assert knn_accuracy(on_pcs.embedding_, y) > 0.8
+    sparse = DDVIEmbedding(**FAST, graph_pca=10).fit(sp.csr_matrix(X[:300]))
+    assert np.isfinite(sparse.embedding_).all()
+
+
 def test_sparse_input_with_a_dense_only_metric_raises_before_fitting(digits):
     model = DDVIEmbedding(**FAST, metric="correlation")
     with pytest.raises(ValueError, match="metric='correlation' needs dense X"):
@@ -356,6 +373,7 @@ def test_wrong_number_of_features_at_transform(fitted):
         ({"metric": "minkowsky"}, "metric"),
         ({"spread": 0.0}, "spread"),
         ({"n_jobs": 0}, "n_jobs"),
+        ({"graph_pca": 0}, "graph_pca"),
         ({"learning_rate": 0.0}, "learning_rate"),
         ({"sleep": "banana"}, "sleep"),
         ({"n_epochs": 0}, "n_epochs"),
