@@ -192,22 +192,30 @@ def test_edge_weights_fit_and_change_the_embedding(digits, edge_weights):
     assert np.isfinite(other.score(X))
 
 
+# 450 steps at a faster rate, as for edge_weights above: the graph options below
+# are each compared with one fit of the defaults at these settings.
+GRAPH_SETTINGS = {**FAST, "n_epochs": 30, "learning_rate": 1e-2}
+
+
+@pytest.fixture(scope="module")
+def graph_default(digits):
+    return DDVIEmbedding(**GRAPH_SETTINGS).fit(digits[0])
+
+
 @pytest.mark.parametrize("metric", ["cosine", "manhattan"])
-def test_metric_fits_and_changes_the_embedding(digits, metric):
+def test_metric_fits_and_changes_the_embedding(digits, graph_default, metric):
     X, y = digits
-    settings = {**FAST, "n_epochs": 30, "learning_rate": 1e-2}  # as for edge_weights above
-    euclidean = DDVIEmbedding(**settings).fit(X)
-    other = DDVIEmbedding(**settings, metric=metric).fit(X)
+    euclidean = graph_default
+    other = DDVIEmbedding(**GRAPH_SETTINGS, metric=metric).fit(X)
     assert not np.allclose(other.embedding_, euclidean.embedding_)
     assert knn_accuracy(other.embedding_, y) > 0.8
     assert other.get_params()["metric"] == metric
 
 
-def test_spread_sets_the_edge_kernel_as_umap_does(digits):
+def test_spread_sets_the_edge_kernel_as_umap_does(digits, graph_default):
     X, _ = digits
-    settings = {**FAST, "n_epochs": 30, "learning_rate": 1e-2}
-    default = DDVIEmbedding(**settings).fit(X)
-    wide = DDVIEmbedding(**settings, spread=2.0, min_dist=0.5).fit(X)
+    default = graph_default
+    wide = DDVIEmbedding(**GRAPH_SETTINGS, spread=2.0, min_dist=0.5).fit(X)
     assert (default.module_.graph.a, default.module_.graph.b) == kernel_params(0.1, 1.0)
     assert (wide.module_.graph.a, wide.module_.graph.b) == kernel_params(0.5, 2.0)
     assert not np.allclose(wide.embedding_, default.embedding_)
@@ -246,16 +254,15 @@ def test_n_jobs_sets_torch_threads_and_restores_them(digits, monkeypatch):
     assert calls == []
 
 
-def test_graph_pca_searches_the_neighbours_among_principal_components(digits):
+def test_graph_pca_searches_the_neighbours_among_principal_components(digits, graph_default):
     X, y = digits
     model = DDVIEmbedding(**FAST, graph_pca=10)
     scores = model._graph_rows(X, seed=0)
     np.testing.assert_allclose(scores, PCA(10, random_state=0).fit_transform(X))
     assert DDVIEmbedding(**FAST)._graph_rows(X, seed=0) is X
     assert DDVIEmbedding(**FAST, graph_pca=64)._graph_rows(X, seed=0) is X  # all 64 features
-    settings = {**FAST, "n_epochs": 30, "learning_rate": 1e-2}
-    plain = DDVIEmbedding(**settings).fit(X)
-    on_pcs = DDVIEmbedding(**settings, graph_pca=10).fit(X)
+    plain = graph_default
+    on_pcs = DDVIEmbedding(**GRAPH_SETTINGS, graph_pca=10).fit(X)
     assert not np.allclose(on_pcs.embedding_, plain.embedding_)
     assert knn_accuracy(on_pcs.embedding_, y) > 0.8
     sparse = DDVIEmbedding(**FAST, graph_pca=10).fit(sp.csr_matrix(X[:300]))
