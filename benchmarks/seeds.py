@@ -62,6 +62,18 @@ OTHER_SETS_TEXT = (
     "the target cut at its terciles). Each set is drawn once (random_state=0); the seeds "
     "vary the split and the fits."
 )
+WIDE_SETS = "gaussian_200,classification_300,blobs_500,roll_200"
+WIDE_SETS_TEXT = (
+    "The sets, wide and drawn once (random_state=0), none used to choose a default: "
+    "'gaussian_200', 1,500 rows of a standard 200-dimensional Gaussian (labels: the sign "
+    "of the first coordinate), no structure at all; `make_classification` (2,000 rows, "
+    "300 features of which 20 informative and 20 redundant, 4 classes of 2 clusters each, "
+    "standardised); `make_blobs` (2,000 rows, 500 features, 10 centres, standard deviation "
+    "4); 'roll_200', sklearn's Swiss roll (2,000 rows) turned into 200 dimensions by a "
+    "random orthonormal map, plus Gaussian noise of standard deviation 0.2 in every "
+    "dimension (labels: the roll's coordinate cut at its quintiles): a low-dimensional "
+    "manifold under wide noise."
+)
 
 
 def _other_set(name: str):
@@ -97,11 +109,43 @@ def _other_set(name: str):
     )
 
 
+def _wide_set(name: str):
+    """``(X, y)`` of one of ``WIDE_SETS`` (described in ``WIDE_SETS_TEXT``)."""
+    from sklearn import datasets
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(0)
+    if name == "gaussian_200":
+        X = rng.normal(size=(1500, 200))
+        return X, (X[:, 0] > 0).astype(int)
+    if name == "classification_300":
+        X, y = datasets.make_classification(
+            2000,
+            n_features=300,
+            n_informative=20,
+            n_redundant=20,
+            n_classes=4,
+            n_clusters_per_class=2,
+            random_state=0,
+        )
+        return StandardScaler().fit_transform(X), y
+    if name == "blobs_500":
+        return datasets.make_blobs(
+            2000, n_features=500, centers=10, cluster_std=4.0, random_state=0
+        )
+    roll, t = datasets.make_swiss_roll(2000, random_state=0)
+    rotation, _ = np.linalg.qr(rng.normal(size=(200, 3)))
+    X = roll @ rotation.T + rng.normal(scale=0.2, size=(2000, 200))
+    return X, np.digitize(t, np.quantile(t, [0.2, 0.4, 0.6, 0.8]))
+
+
 def load(name: str):
     """``(X, y)`` of a set of ``embedding_quality.py``, a standardised sklearn set
     (wine, breast_cancer) or one of ``OTHER_SETS``."""
     if name in OTHER_SETS.split(","):
         return _other_set(name)
+    if name in WIDE_SETS.split(","):
+        return _wide_set(name)
     if name in ("wine", "breast_cancer"):
         from sklearn import datasets
         from sklearn.preprocessing import StandardScaler
@@ -178,7 +222,9 @@ def _parameter(item: str) -> tuple[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--datasets", default=SETS, help=f"comma-separated, or 'other': {OTHER_SETS}"
+        "--datasets",
+        default=SETS,
+        help=f"comma-separated, or 'other': {OTHER_SETS}, or 'wide': {WIDE_SETS}",
     )
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--mnist-train", type=int, default=10_000)
@@ -188,8 +234,10 @@ def main() -> None:
     parser.add_argument("--ddvi", default="", help="DDVIEmbedding parameters: key=value,...")
     args = parser.parse_args()
 
-    other = args.datasets == "other"
-    names = (OTHER_SETS if other else args.datasets).split(",")
+    groups = {"other": (OTHER_SETS, OTHER_SETS_TEXT), "wide": (WIDE_SETS, WIDE_SETS_TEXT)}
+    default_text = "wine and breast_cancer are standardised; no default was chosen on them."
+    sets, sets_text = groups.get(args.datasets, (args.datasets, default_text))
+    names = sets.split(",")
     ddvi = dict(_parameter(item) for item in args.ddvi.split(",") if item)
     results = run_over_seeds(
         run_one, names, args.seeds, args.jobs, args.mnist_train, args.pca, ddvi
@@ -223,11 +271,7 @@ def main() -> None:
         "same split. 10-NN accuracy (5-fold) and trustworthiness (k=10, at most 5,000 rows) "
         "of the training embedding; 'held-out gap' is the trustworthiness of the held-out "
         "rows' embedding (`transform`) minus that of as many training rows. "
-        + (
-            OTHER_SETS_TEXT
-            if other
-            else "wine and breast_cancer are standardised; no default was chosen on them."
-        )
+        + sets_text
         + "\n\n"
         + summarise(results, names, {**METRICS, "fit": "fit s"} if args.pca else METRICS)
         + "\n"
