@@ -1,6 +1,7 @@
 """How a row's observed edge is drawn (``edge_weights``), on real data.
 
-DDVIEmbedding with its defaults and each of three edge weightings: "uniform"
+DDVIEmbedding with its defaults, its neighbours searched among the features
+(``graph_pca=None``), and each of three edge weightings: "uniform"
 (one of the row's 15 nearest neighbours), "fuzzy" (UMAP's graph: edges
 weighted by distance relative to the row's nearest neighbour and symmetrised
 by a fuzzy union) and "mutual" (the mutual kNN graph, the default), on the
@@ -78,7 +79,8 @@ def run_one(name: str, variant: str, seed: int, mnist_train: int, pin: bool) -> 
     if pin:
         one_thread()
     X, y = training_rows(name, mnist_train)
-    return evaluate({"edge_weights": variant}, X, y, seed)
+    # The graph on the features (graph_pca=None), whose hubness the table gives.
+    return evaluate({"edge_weights": variant, "graph_pca": None}, X, y, seed)
 
 
 def main() -> None:

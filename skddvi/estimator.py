@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import math
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -14,21 +13,23 @@ from sklearn.utils import ClassifierTags, check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._build import build_model
-from ._checks import (
-    cpu_threads,
-    device_available,
-    encode_labels,
-    in_unit_interval,
-    refittable,
-    resolve_device,
-)
+from ._checks import cpu_threads, device_available, encode_labels, refittable, resolve_device
 from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._data import DeviceRows, feature_moments, host_batches
 from ._predict import GroupPredictionMixin
+from ._resolve import (
+    graph_rows,
+    resolve_batch_size,
+    resolve_graph_pca,
+    resolve_hidden_dims,
+    resolve_likelihood,
+    resolve_n_epochs,
+    resolve_prior,
+)
 from ._training import TrainingPlan, train
 from .graph import METRICS, observed_graph
 from .posteriors import POSTERIORS
-from .priors import PRIORS, is_two_d_only, make_prior
+from .priors import PRIORS
 
 __all__ = ["DDVIEmbedding"]
 
@@ -36,15 +37,6 @@ __all__ = ["DDVIEmbedding"]
 # fractions of training, so that its components follow the data's clusters.
 _REFIT_PRIOR_AT = (0.2, 0.5)
 _INFERENCE_BATCH = {"cpu": 4096, "cuda": 32768}
-# Rows that n_epochs=None aims to pass through training (epochs x rows, within
-# 40 to 500 epochs): 3,000 steps of 1024 rows. Like UMAP, which fixes its
-# epochs by data size (500 below 10,000 rows), the fit then costs about the
-# same beyond 6,000 rows; sets of 1,025 to 6,000 rows train 500 epochs.
-_TARGET_ROW_VISITS = 3_000_000
-_EPOCH_RANGE = (40, 500)
-# ... and at least this many optimisation steps: a set of one batch (up to
-# 1,024 rows) trains for 600 epochs, where Adam had too few steps at 300.
-_MIN_STEPS = 600
 # Fixed noise draws shared by all rows in ``score_samples`` (common random
 # numbers): the score of a row does not depend on the batch it is in.
 _SCORE_DRAWS = 8
@@ -128,15 +120,19 @@ class DDVIEmbedding(
         the neighbour graph uses it; the likelihood ``p(x | z)`` and
         ``transform`` do not. Sparse ``X`` supports ``"euclidean"``,
         ``"manhattan"`` and ``"cosine"``.
-    graph_pca : int, default=None
+    graph_pca : int, "auto" or None, default="auto"
         Search the neighbours among the first ``graph_pca`` principal
-        components of ``X`` (as scanpy's ``n_pcs``) instead of its features;
+        components of ``X`` (as scanpy's ``n_pcs``) instead of its features.
+        ``"auto"``: 50 components when ``X`` has more than 100 features and
+        ``metric="euclidean"``, else the features (``graph_pca_`` says which).
         None, or at least ``min(n_samples, n_features)``, uses the features.
-        Only the graph uses it: the model still explains every feature. On
-        wide, noisy data this cleans the graph: on eHGDP's 8,170 genotype
-        columns 50 components raised 10-NN accuracy from 0.863 to 0.939,
-        pbmc68k's from 0.751 to 0.778, MNIST 10k's from 0.937 to 0.944 (five
-        seeds, ``benchmarks/results/graph_pca.md``).
+        Only the graph uses it: the model still explains every feature, and
+        ``score`` still bounds ``log p(x)``. On wide, noisy data this cleans
+        the graph: on eHGDP's 8,170 genotype columns 50 components raised
+        10-NN accuracy from 0.863 to 0.939, pbmc68k's from 0.751 to 0.778,
+        MNIST 10k's from 0.937 to 0.944 (five seeds,
+        ``benchmarks/results/graph_pca.md``). Not with ``metric="hamming"``
+        or ``"jaccard"``, which compare sets of features.
     min_dist : float, default=0.1
         UMAP's ``min_dist``: sets the heavy-tailed kernel of edge
         probabilities in the latent space (with ``spread``): how tightly
@@ -225,6 +221,10 @@ class DDVIEmbedding(
         Names of features seen during ``fit``, when ``X`` has string column names.
     likelihood_ : str
         The likelihood used (``"auto"`` resolved).
+    graph_pca_ : int or None
+        The number of principal components the neighbour graph was searched
+        among (``"auto"`` resolved); None: among the features (also when
+        ``graph_weight=0``, which builds no graph).
     prior_ : Prior
         The prior used (a copy when an object was passed).
     module_ : DDVIModel
@@ -276,7 +276,7 @@ class DDVIEmbedding(
         "sleep_weight": [Interval(Real, 0, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
         "metric": [StrOptions(set(METRICS))],
-        "graph_pca": [Interval(Integral, 1, None, closed="left"), None],
+        "graph_pca": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "min_dist": [Interval(Real, 0, None, closed="left")],
         "spread": [Interval(Real, 0, None, closed="neither")],
         "graph_weight": [Interval(Real, 0, None, closed="left")],
@@ -310,7 +310,7 @@ class DDVIEmbedding(
         sleep_weight=0.1,
         n_neighbors=15,
         metric="euclidean",
-        graph_pca=None,
+        graph_pca="auto",
         min_dist=0.1,
         spread=1.0,
         graph_weight=1.0,
@@ -412,14 +412,21 @@ class DDVIEmbedding(
             )
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
         labels, classes = encode_labels(y, X.shape[0])
-        hidden_dims = self._check_hidden_dims()
-        prior = self._make_prior(None if classes is None else len(classes))
-        likelihood = self._resolve_likelihood(X)
+        n_samples, n_features = X.shape
+        hidden_dims = resolve_hidden_dims(self.hidden_dims)
+        prior = resolve_prior(
+            self.prior,
+            self.n_components,
+            self.n_clusters,
+            None if classes is None else len(classes),
+        )
+        likelihood = resolve_likelihood(self.likelihood, X)
+        graph_pca = resolve_graph_pca(self.graph_pca, self.metric, X.shape)
         device = resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         mean, variance = feature_moments(X)
         model = build_model(
-            n_features=X.shape[1],
+            n_features=n_features,
             prior=prior,
             posterior=self.posterior,
             n_steps=self.n_steps,
@@ -434,20 +441,20 @@ class DDVIEmbedding(
             n_classes=None if classes is None else len(classes),
         ).to(device)
         plan = TrainingPlan(
-            n_epochs=self._resolve_n_epochs(X.shape[0]),
-            batch_size=self._resolve_batch_size(X.shape[0]),
+            n_epochs=resolve_n_epochs(self.n_epochs, self.batch_size, n_samples),
+            batch_size=resolve_batch_size(self.batch_size, n_samples),
             learning_rate=self.learning_rate,
             kl_weight=self.kl_weight,
             kl_warmup=self.kl_warmup,
             sleep_weight=self.sleep_weight,
             graph_weight=self.graph_weight,
-            reconstruction_weight=1.0 / X.shape[1],
+            reconstruction_weight=1.0 / n_features,
             refit_prior_at=_REFIT_PRIOR_AT if refittable(prior, classes) else (),
         )
         graph = edge_weights = non_edges = None
         if self.graph_weight > 0:
             graph, edge_weights, non_edges = observed_graph(
-                self._graph_rows(X, seed),
+                graph_rows(X, graph_pca, seed),
                 self.n_neighbors,
                 self.edge_weights,
                 seed,
@@ -463,6 +470,7 @@ class DDVIEmbedding(
         self.module_ = model.cpu()
         self.prior_ = self.module_.prior
         self.likelihood_ = likelihood
+        self.graph_pca_ = graph_pca if self.graph_weight > 0 else None
         self.history_ = history
         self.loss_curve_ = history["loss"].tolist()
         self.n_iter_ = plan.n_epochs
@@ -470,76 +478,9 @@ class DDVIEmbedding(
             self.classes_ = classes
         self.embedding_ = self._embed(X)
 
-    def _graph_rows(self, X, seed: int):
-        """The rows the neighbours are searched among: ``X``, or its first
-        ``graph_pca`` principal components."""
-        if self.graph_pca is None or self.graph_pca >= min(X.shape):
-            return X
-        from sklearn.decomposition import PCA
-
-        return PCA(self.graph_pca, random_state=seed).fit_transform(X)
-
     def _clear_fitted(self) -> None:
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
             delattr(self, name)
-
-    def _check_hidden_dims(self) -> tuple[int, ...]:
-        dims = tuple(np.atleast_1d(np.asarray(self.hidden_dims)).tolist())
-        if not dims or not all(isinstance(h, int) and h >= 1 for h in dims):
-            raise ValueError(
-                "hidden_dims must be a non-empty sequence of positive ints, "
-                f"got {self.hidden_dims!r}."
-            )
-        return dims
-
-    def _make_prior(self, n_classes: int | None):
-        if isinstance(self.prior, str):
-            if is_two_d_only(self.prior) and self.n_components != 2:
-                raise ValueError(
-                    f"prior={self.prior!r} is defined in 2 dimensions only, but "
-                    f"n_components={self.n_components}; use prior='gaussian' or 'mixture'."
-                )
-            return make_prior(self.prior, self.n_components, self.n_clusters, n_classes)
-        prior = copy.deepcopy(self.prior)
-        dim = getattr(prior, "n_components", None)
-        if dim is None:
-            dim = int(prior.sample(2).shape[-1])
-        if dim != self.n_components:
-            raise ValueError(
-                f"The prior object is {dim}-dimensional but n_components={self.n_components}."
-            )
-        if n_classes is not None and getattr(prior, "n_groups", None) != n_classes:
-            raise ValueError(
-                f"A semi-supervised fit with {n_classes} classes needs a prior with "
-                f"group_log_prob and n_groups={n_classes} (one group per class); "
-                f"got {type(prior).__name__}."
-            )
-        return prior
-
-    def _resolve_likelihood(self, X) -> str:
-        if self.likelihood != "auto":
-            if self.likelihood == "bernoulli" and not in_unit_interval(X):
-                raise ValueError(
-                    "likelihood='bernoulli' needs every value of X in [0, 1]; "
-                    "use likelihood='gaussian' or rescale X."
-                )
-            return self.likelihood
-        return "bernoulli" if in_unit_interval(X) else "gaussian"
-
-    def _resolve_n_epochs(self, n_samples: int) -> int:
-        if self.n_epochs is not None:
-            return int(self.n_epochs)
-        epochs = int(np.clip(math.ceil(_TARGET_ROW_VISITS / n_samples), *_EPOCH_RANGE))
-        steps_per_epoch = math.ceil(n_samples / self._resolve_batch_size(n_samples))
-        return max(epochs, math.ceil(_MIN_STEPS / steps_per_epoch))
-
-    def _resolve_batch_size(self, n_samples: int) -> int:
-        if self.batch_size != "auto":
-            return min(int(self.batch_size), n_samples)
-        batch = 1024
-        while batch < 8192 and n_samples // (2 * batch) >= 32:
-            batch *= 2
-        return min(batch, n_samples)
 
     # ------------------------------------------------------------ inference
 

@@ -10,7 +10,6 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits
-from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
 
 from skddvi import DDVIEmbedding
@@ -256,17 +255,22 @@ def test_n_jobs_sets_torch_threads_and_restores_them(digits, monkeypatch):
 
 def test_graph_pca_searches_the_neighbours_among_principal_components(digits, graph_default):
     X, y = digits
-    model = DDVIEmbedding(**FAST, graph_pca=10)
-    scores = model._graph_rows(X, seed=0)
-    np.testing.assert_allclose(scores, PCA(10, random_state=0).fit_transform(X))
-    assert DDVIEmbedding(**FAST)._graph_rows(X, seed=0) is X
-    assert DDVIEmbedding(**FAST, graph_pca=64)._graph_rows(X, seed=0) is X  # all 64 features
     plain = graph_default
     on_pcs = DDVIEmbedding(**GRAPH_SETTINGS, graph_pca=10).fit(X)
+    assert (on_pcs.graph_pca_, plain.graph_pca_) == (10, None)  # "auto": 64 features
     assert not np.allclose(on_pcs.embedding_, plain.embedding_)
     assert knn_accuracy(on_pcs.embedding_, y) > 0.8
     sparse = DDVIEmbedding(**FAST, graph_pca=10).fit(sp.csr_matrix(X[:300]))
     assert np.isfinite(sparse.embedding_).all()
+
+
+def test_graph_pca_auto_searches_wide_data_among_50_components(digits):
+    X = digits[0][:300]
+    wide = np.hstack([X, np.random.default_rng(0).normal(size=(300, 60))])  # 124 features
+    assert DDVIEmbedding(**FAST).fit(wide).graph_pca_ == 50
+    assert DDVIEmbedding(**FAST, graph_pca=None).fit(wide).graph_pca_ is None
+    assert DDVIEmbedding(**FAST, metric="manhattan").fit(wide).graph_pca_ is None
+    assert DDVIEmbedding(**FAST, graph_weight=0).fit(wide).graph_pca_ is None
 
 
 def test_sparse_input_with_a_dense_only_metric_raises_before_fitting(digits):
@@ -381,6 +385,8 @@ def test_wrong_number_of_features_at_transform(fitted):
         ({"spread": 0.0}, "spread"),
         ({"n_jobs": 0}, "n_jobs"),
         ({"graph_pca": 0}, "graph_pca"),
+        ({"graph_pca": "banana"}, "graph_pca"),
+        ({"graph_pca": 10, "metric": "jaccard"}, "graph_pca=10 .* metric='jaccard'"),
         ({"learning_rate": 0.0}, "learning_rate"),
         ({"sleep": "banana"}, "sleep"),
         ({"n_epochs": 0}, "n_epochs"),
@@ -476,28 +482,6 @@ def test_n_epochs_none_is_chosen_from_data_size(digits):
     small = DDVIEmbedding(**{**FAST, "n_epochs": None, "batch_size": 1024}).fit(X[:60])
     assert small.n_iter_ == 600  # one batch an epoch: the 600-step floor
     assert len(small.loss_curve_) == 600
-    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(1024) == 600
-    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(1025) == 500  # two batches: the cap
-    # Small batches give a small set enough steps at the capped 500 epochs.
-    assert DDVIEmbedding(n_epochs=None, batch_size=64)._resolve_n_epochs(500) == 500
-    assert DDVIEmbedding(n_epochs=None, batch_size=100)._resolve_n_epochs(100_000) == 40
-    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(6_000) == 500
-    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(8_000) == 375  # 3 million rows
-    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(10_000) == 300
-    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(20_000) == 150
-    assert DDVIEmbedding(n_epochs=None)._resolve_n_epochs(70_000) == 43
-    # Beyond the step floor, rows visited, not steps: the batch size does not
-    # change the epochs.
-    assert DDVIEmbedding(n_epochs=None, batch_size=64)._resolve_n_epochs(20_000) == 150
-
-
-@pytest.mark.parametrize(
-    ("n_samples", "expected"),
-    [(500, 500), (1797, 1024), (65_535, 1024), (65_536, 2048), (70_000, 2048), (10**7, 8192)],
-)
-def test_auto_batch_size_keeps_32_steps_per_epoch(n_samples, expected):
-    assert DDVIEmbedding()._resolve_batch_size(n_samples) == expected
-    assert DDVIEmbedding(batch_size=300)._resolve_batch_size(n_samples) == min(300, n_samples)
 
 
 def test_verbose(digits, capsys):

@@ -1,0 +1,137 @@
+"""What the estimator's parameters mean for one ``X``: the prior object, the
+likelihood, the epochs and batch size, and the rows the neighbours are searched
+among. Pure functions of the parameters and the data; no fitting."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+
+from ._checks import in_unit_interval
+from .priors import is_two_d_only, make_prior
+
+__all__ = [
+    "graph_rows",
+    "resolve_batch_size",
+    "resolve_graph_pca",
+    "resolve_hidden_dims",
+    "resolve_likelihood",
+    "resolve_n_epochs",
+    "resolve_prior",
+]
+
+# Rows that n_epochs=None aims to pass through training (epochs x rows, within
+# 40 to 500 epochs): 3,000 steps of 1024 rows. Like UMAP, which fixes its
+# epochs by data size (500 below 10,000 rows), the fit then costs about the
+# same beyond 6,000 rows; sets of 1,025 to 6,000 rows train 500 epochs.
+_TARGET_ROW_VISITS = 3_000_000
+_EPOCH_RANGE = (40, 500)
+# ... and at least this many optimisation steps: a set of one batch (up to
+# 1,024 rows) trains for 600 epochs, where Adam had too few steps at 300.
+_MIN_STEPS = 600
+# graph_pca="auto": the neighbours of rows with more than this many features are
+# searched among their first _AUTO_GRAPH_PCA principal components (scanpy's
+# default n_pcs), when the metric is Euclidean.
+_AUTO_GRAPH_PCA = 50
+_AUTO_GRAPH_PCA_MIN_FEATURES = 100
+# Metrics of sets of features, which principal-component scores do not have.
+_SET_METRICS = ("hamming", "jaccard")
+
+
+def resolve_hidden_dims(hidden_dims) -> tuple[int, ...]:
+    """``hidden_dims`` as a tuple of positive ints, or a ``ValueError``."""
+    dims = tuple(np.atleast_1d(np.asarray(hidden_dims)).tolist())
+    if not dims or not all(isinstance(h, int) and h >= 1 for h in dims):
+        raise ValueError(
+            f"hidden_dims must be a non-empty sequence of positive ints, got {hidden_dims!r}."
+        )
+    return dims
+
+
+def resolve_prior(prior, n_components: int, n_clusters: int | None, n_classes: int | None):
+    """The prior module of a fit: built from its name, or a copy of the object
+    given, checked against ``n_components`` and the number of classes."""
+    if isinstance(prior, str):
+        if is_two_d_only(prior) and n_components != 2:
+            raise ValueError(
+                f"prior={prior!r} is defined in 2 dimensions only, but "
+                f"n_components={n_components}; use prior='gaussian' or 'mixture'."
+            )
+        return make_prior(prior, n_components, n_clusters, n_classes)
+    prior = copy.deepcopy(prior)
+    dim = getattr(prior, "n_components", None)
+    if dim is None:
+        dim = int(prior.sample(2).shape[-1])
+    if dim != n_components:
+        raise ValueError(f"The prior object is {dim}-dimensional but n_components={n_components}.")
+    if n_classes is not None and getattr(prior, "n_groups", None) != n_classes:
+        raise ValueError(
+            f"A semi-supervised fit with {n_classes} classes needs a prior with "
+            f"group_log_prob and n_groups={n_classes} (one group per class); "
+            f"got {type(prior).__name__}."
+        )
+    return prior
+
+
+def resolve_likelihood(likelihood: str, X) -> str:
+    """``likelihood``, with ``"auto"`` read as Bernoulli for data in [0, 1]."""
+    if likelihood != "auto":
+        if likelihood == "bernoulli" and not in_unit_interval(X):
+            raise ValueError(
+                "likelihood='bernoulli' needs every value of X in [0, 1]; "
+                "use likelihood='gaussian' or rescale X."
+            )
+        return likelihood
+    return "bernoulli" if in_unit_interval(X) else "gaussian"
+
+
+def resolve_batch_size(batch_size, n_samples: int) -> int:
+    """The minibatch size: ``batch_size`` capped at ``n_samples``; ``"auto"``
+    is 1024, doubled (up to 8192) while an epoch keeps at least 32 steps."""
+    if batch_size != "auto":
+        return min(int(batch_size), n_samples)
+    batch = 1024
+    while batch < 8192 and n_samples // (2 * batch) >= 32:
+        batch *= 2
+    return min(batch, n_samples)
+
+
+def resolve_n_epochs(n_epochs: int | None, batch_size, n_samples: int) -> int:
+    """``n_epochs``, or for None about 3 million row visits within 40 to 500
+    epochs and at least 600 optimisation steps."""
+    if n_epochs is not None:
+        return int(n_epochs)
+    epochs = int(np.clip(math.ceil(_TARGET_ROW_VISITS / n_samples), *_EPOCH_RANGE))
+    steps_per_epoch = math.ceil(n_samples / resolve_batch_size(batch_size, n_samples))
+    return max(epochs, math.ceil(_MIN_STEPS / steps_per_epoch))
+
+
+def resolve_graph_pca(graph_pca, metric: str, shape: tuple[int, int]) -> int | None:
+    """The number of principal components the neighbours are searched among,
+    or None for the features themselves (also when ``graph_pca`` would keep
+    all of ``X``: at least ``min(n_samples, n_features)``)."""
+    n_samples, n_features = shape
+    if graph_pca == "auto":
+        wide = n_features > _AUTO_GRAPH_PCA_MIN_FEATURES and n_samples > _AUTO_GRAPH_PCA
+        return _AUTO_GRAPH_PCA if wide and metric == "euclidean" else None
+    if graph_pca is not None and metric in _SET_METRICS:
+        raise ValueError(
+            f"graph_pca={graph_pca} searches the neighbours among principal "
+            f"components, which metric={metric!r} cannot compare (it compares sets "
+            "of features); use graph_pca=None."
+        )
+    if graph_pca is not None and graph_pca >= min(n_samples, n_features):
+        return None
+    return graph_pca
+
+
+def graph_rows(X, n_components: int | None, seed: int):
+    """The rows the neighbours are searched among: ``X``, or its first
+    ``n_components`` principal components."""
+    if n_components is None:
+        return X
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components, random_state=seed).fit_transform(X)
