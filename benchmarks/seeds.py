@@ -76,6 +76,29 @@ WIDE_SETS_TEXT = (
 )
 
 
+def _gaussian(n_features: int):
+    """1,500 rows of a standard Gaussian, labelled by the sign of the first coordinate."""
+    X = np.random.default_rng(0).normal(size=(1500, n_features))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def _classification(n_features: int, n_informative: int, n_redundant: int):
+    """2,000 standardised rows of ``make_classification``: 4 classes of 2 clusters."""
+    from sklearn.datasets import make_classification
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_classification(
+        2000,
+        n_features=n_features,
+        n_informative=n_informative,
+        n_redundant=n_redundant,
+        n_classes=4,
+        n_clusters_per_class=2,
+        random_state=0,
+    )
+    return StandardScaler().fit_transform(X), y
+
+
 def _other_set(name: str):
     """``(X, y)`` of one of ``OTHER_SETS`` (described in ``OTHER_SETS_TEXT``)."""
     from sklearn import datasets
@@ -91,18 +114,9 @@ def _other_set(name: str):
     if name == "blobs":
         return datasets.make_blobs(3000, n_features=20, centers=10, cluster_std=2.0, random_state=0)
     if name == "gaussian":
-        X = np.random.default_rng(0).normal(size=(1500, 10))
-        return X, (X[:, 0] > 0).astype(int)
+        return _gaussian(10)
     if name == "classification":
-        X, y = datasets.make_classification(
-            2000,
-            n_features=30,
-            n_informative=10,
-            n_classes=4,
-            n_clusters_per_class=2,
-            random_state=0,
-        )
-        return StandardScaler().fit_transform(X), y
+        return _classification(n_features=30, n_informative=10, n_redundant=2)
     X, target = datasets.load_diabetes(return_X_y=True)
     return StandardScaler().fit_transform(X), np.digitize(
         target, np.quantile(target, [1 / 3, 2 / 3])
@@ -112,27 +126,16 @@ def _other_set(name: str):
 def _wide_set(name: str):
     """``(X, y)`` of one of ``WIDE_SETS`` (described in ``WIDE_SETS_TEXT``)."""
     from sklearn import datasets
-    from sklearn.preprocessing import StandardScaler
 
-    rng = np.random.default_rng(0)
     if name == "gaussian_200":
-        X = rng.normal(size=(1500, 200))
-        return X, (X[:, 0] > 0).astype(int)
+        return _gaussian(200)
     if name == "classification_300":
-        X, y = datasets.make_classification(
-            2000,
-            n_features=300,
-            n_informative=20,
-            n_redundant=20,
-            n_classes=4,
-            n_clusters_per_class=2,
-            random_state=0,
-        )
-        return StandardScaler().fit_transform(X), y
+        return _classification(n_features=300, n_informative=20, n_redundant=20)
     if name == "blobs_500":
         return datasets.make_blobs(
             2000, n_features=500, centers=10, cluster_std=4.0, random_state=0
         )
+    rng = np.random.default_rng(0)
     roll, t = datasets.make_swiss_roll(2000, random_state=0)
     rotation, _ = np.linalg.qr(rng.normal(size=(200, 3)))
     X = roll @ rotation.T + rng.normal(scale=0.2, size=(2000, 200))
