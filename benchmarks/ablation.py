@@ -44,7 +44,7 @@ VARIANTS = {
     'prior="mixture" (learned, n_clusters=10)': {"prior": "mixture", "n_clusters": 10},
     'sleep="full", sleep_weight=0.1': {"sleep": "full"},
     'posterior="gaussian" (AEVB)': {"posterior": "gaussian"},
-    "n_steps=5": {"n_steps": 5},
+    "n_steps=10 (the earlier default)": {"n_steps": 10},
     "n_steps=20": {"n_steps": 20},
     "learning_rate=1e-2 (the earlier default)": {"learning_rate": 1e-2},
     "learning_rate=1e-3 (the paper's)": {"learning_rate": 1e-3},
