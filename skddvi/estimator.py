@@ -78,9 +78,10 @@ class DDVIEmbedding(
         point encoder matched to the prior by a critic (AAEB).
     n_steps : int, default=5
         Number of denoising steps ``T`` of the diffusion posterior. Five fit
-        about a third faster than ten with the same embedding quality and a
-        slightly higher ELBO (``benchmarks/results/n_steps5.md``); the
-        paper's experiments use 10 to 20.
+        a fifth to a third faster than ten on a CPU, with the same embedding
+        quality and a slightly higher ELBO in our benchmarks
+        (``benchmarks/results/n_steps5.md``); the paper's experiments use 10
+        to 20.
     hidden_dims : tuple of int, default=(256, 256)
         Hidden widths of the encoder; the decoder mirrors them.
     likelihood : {"auto", "gaussian", "isotropic", "bernoulli"}, default="auto"
