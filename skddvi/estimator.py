@@ -80,8 +80,8 @@ class DDVIEmbedding(
         Number of denoising steps ``T`` of the diffusion posterior. Five fit
         a fifth to a third faster than ten on a CPU, with the same embedding
         quality and a slightly higher ELBO in our benchmarks
-        (``benchmarks/results/n_steps5.md``); the paper's experiments use 10
-        to 20.
+        (``benchmarks/results/n_steps5.md``). The paper's reproductions in
+        ``benchmarks/paper`` set 20.
     hidden_dims : tuple of int, default=(256, 256)
         Hidden widths of the encoder; the decoder mirrors them.
     likelihood : {"auto", "gaussian", "isotropic", "bernoulli"}, default="auto"
