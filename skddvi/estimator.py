@@ -78,8 +78,8 @@ class DDVIEmbedding(
         point encoder matched to the prior by a critic (AAEB).
     n_steps : int, default=5
         Number of denoising steps ``T`` of the diffusion posterior. Five fit
-        a fifth to a third faster than ten on a CPU, with the same embedding
-        quality and a slightly higher ELBO in our benchmarks
+        18 to 40% faster than ten on a CPU, with the same embedding quality
+        and a slightly higher ELBO in our benchmarks
         (``benchmarks/results/n_steps5.md``). The paper's reproductions in
         ``benchmarks/paper`` set 20.
     hidden_dims : tuple of int, default=(256, 256)
