@@ -49,12 +49,16 @@ def build_model(
     min_dist: float | None = None,
     spread: float = 1.0,
     n_classes: int | None = None,
+    offset: np.ndarray | None = None,
 ) -> DDVIModel:
-    """Build the model with weights initialised from ``seed`` (global RNG untouched)."""
+    """Build the model with weights initialised from ``seed`` (global RNG untouched).
+
+    The model reads rows ``x - offset`` (see :class:`~skddvi.model.DDVIModel`).
+    """
     dim = prior.n_components
     total_var = float(variance.mean())
     scale = float(np.sqrt(total_var)) if total_var > 0 else 1.0
-    center = torch.as_tensor(mean, dtype=torch.float32)
+    center = torch.as_tensor(mean if offset is None else mean - offset, dtype=torch.float32)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         encoder = nn.Sequential(MLP(n_features, hidden_dims[:-1], hidden_dims[-1]), nn.SiLU())
@@ -71,4 +75,16 @@ def build_model(
         lik = make_likelihood(likelihood, center, scale, torch.as_tensor(variance))
         classifier = None if n_classes is None else nn.Linear(hidden_dims[-1], n_classes)
     graph = None if min_dist is None else EdgeModel(min_dist, GRAPH_SCALE, N_NEGATIVES, spread)
-    return DDVIModel(encoder, post, decoder, lik, prior, center, scale, sleep, graph, classifier)
+    return DDVIModel(
+        encoder,
+        post,
+        decoder,
+        lik,
+        prior,
+        center,
+        scale,
+        sleep,
+        graph,
+        classifier,
+        None if offset is None else torch.as_tensor(offset, dtype=torch.float64),
+    )

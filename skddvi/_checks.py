@@ -12,6 +12,7 @@ import torch
 from sklearn.utils.validation import column_or_1d
 
 __all__ = [
+    "check_float32_scale",
     "cpu_threads",
     "device_available",
     "encode_labels",
@@ -66,10 +67,29 @@ def encode_labels(y, n_samples: int):
     unlabelled = y == -1 if y.dtype.kind in "iuf" else y.astype(str) == "-1"
     if unlabelled.all():
         return None, None
-    classes, codes = np.unique(y[~unlabelled], return_inverse=True)
+    try:
+        classes, codes = np.unique(y[~unlabelled], return_inverse=True)
+    except TypeError as exc:  # e.g. None among strings
+        raise TypeError(
+            f"y's labels cannot be ordered ({exc}); use labels of one type, ints or "
+            "strings, with -1 for unlabelled rows."
+        ) from exc
     encoded = np.full(n_samples, -1, dtype=np.int64)
     encoded[~unlabelled] = codes
     return encoded, classes
+
+
+def check_float32_scale(variance: np.ndarray) -> None:
+    """Raise a ``ValueError`` if the data's common scale (the root of the mean
+    feature variance) is outside what float32 training represents."""
+    scale = float(np.sqrt(np.mean(variance))) if variance.size else 0.0
+    low, high = float(np.finfo(np.float32).tiny) * 1e3, float(np.finfo(np.float32).max) / 1e3
+    if scale > 0 and not low < scale < high:
+        raise ValueError(
+            f"X's features vary on a scale of {scale:.3g}, outside the float32 range that "
+            f"training uses ({low:.1g} to {high:.1g}); rescale X, for example with "
+            "StandardScaler."
+        )
 
 
 def in_unit_interval(X) -> bool:

@@ -17,9 +17,16 @@ class DeviceRows:
     non-edges and labels, if any) kept on the device; minibatches are index
     slices there.
 
-    Dense input is copied once as float32. Sparse input stays sparse on the
-    device (CSR arrays) and each minibatch is densified by a vectorised
-    gather, so the whole matrix is never dense.
+    Dense input is copied once as float32, as ``X - offset`` computed in
+    float64 (``offset``: one value per feature, or None for none), so that
+    features far from zero keep their digits. Sparse input stays sparse on
+    the device (CSR arrays, no offset) and each minibatch is densified by a
+    vectorised gather, so the whole matrix is never dense.
+
+    Raises
+    ------
+    ValueError
+        If a value does not fit in float32.
     """
 
     def __init__(
@@ -30,6 +37,7 @@ class DeviceRows:
         labels: np.ndarray | None = None,
         edge_weights: np.ndarray | None = None,
         non_edges: sp.spmatrix | None = None,
+        offset: np.ndarray | None = None,
     ) -> None:
         self.n_samples, self.n_features = X.shape
         self.device = device
@@ -49,9 +57,11 @@ class DeviceRows:
             self._dense = None
             self._indptr = torch.as_tensor(X.indptr.astype(np.int64), device=device)
             self._indices = torch.as_tensor(X.indices.astype(np.int64), device=device)
-            self._values = torch.as_tensor(X.data, dtype=torch.float32, device=device)
+            if offset is not None and np.any(offset):
+                raise ValueError("Sparse rows take no offset.")
+            self._values = torch.as_tensor(_float32(X.data), device=device)
         else:
-            self._dense = torch.tensor(X, dtype=torch.float32, device=device)
+            self._dense = torch.as_tensor(_float32(X, offset), device=device)
 
     def rows(self, index: Tensor) -> Tensor:
         """Dense float32 rows ``X[index]``, shape ``(len(index), p)``."""
@@ -112,6 +122,24 @@ class DeviceRows:
         if full and short:
             order = torch.cat([order, order[:short]])
         return iter(order.split(batch_size))
+
+
+def _float32(
+    X: np.ndarray, offset: np.ndarray | None = None, chunk_size: int = 65536
+) -> np.ndarray:
+    """``X - offset`` (in float64, chunk by chunk) as a new float32 array."""
+    out = np.empty(X.shape, dtype=np.float32)
+    with np.errstate(over="ignore"):
+        for i in range(0, X.shape[0], chunk_size):
+            block = np.asarray(X[i : i + chunk_size], dtype=np.float64)
+            out[i : i + chunk_size] = block if offset is None else block - offset
+    if not np.isfinite(out).all():
+        raise ValueError(
+            "X has values too large for float32, the precision of training "
+            f"(more than {np.finfo(np.float32).max:.3g} in magnitude after centring); "
+            "rescale X, for example with StandardScaler."
+        )
+    return out
 
 
 def _edge_sampler(graph, device: torch.device):

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import copy
 import math
+from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._checks import in_unit_interval
 from .priors import is_two_d_only, make_prior
@@ -19,6 +21,7 @@ __all__ = [
     "resolve_hidden_dims",
     "resolve_likelihood",
     "resolve_n_epochs",
+    "resolve_offset",
     "resolve_prior",
 ]
 
@@ -60,10 +63,18 @@ def resolve_prior(prior, n_components: int, n_clusters: int | None, n_classes: i
                 f"n_components={n_components}; use prior='gaussian' or 'mixture'."
             )
         return make_prior(prior, n_components, n_clusters, n_classes)
-    prior = copy.deepcopy(prior)
+    if isinstance(prior, type):
+        raise TypeError(
+            f"prior must be a name or a prior object, got the class {prior.__name__}; "
+            f"pass an instance such as {prior.__name__}(...)."
+        )
     dim = getattr(prior, "n_components", None)
-    if dim is None:
-        dim = int(prior.sample(2).shape[-1])
+    if not isinstance(dim, Integral):
+        raise TypeError(
+            f"The prior object {type(prior).__name__} needs an int attribute n_components "
+            f"(its latent dimension), got {dim!r}; see skddvi.priors for the protocol."
+        )
+    prior = copy.deepcopy(prior)
     if dim != n_components:
         raise ValueError(f"The prior object is {dim}-dimensional but n_components={n_components}.")
     if n_classes is not None and getattr(prior, "n_groups", None) != n_classes:
@@ -85,6 +96,16 @@ def resolve_likelihood(likelihood: str, X) -> str:
             )
         return likelihood
     return "bernoulli" if in_unit_interval(X) else "gaussian"
+
+
+def resolve_offset(X, mean: np.ndarray, likelihood: str) -> np.ndarray | None:
+    """What the training rows are shifted by before their float32 copy: the
+    training mean for dense data and a Gaussian likelihood (so features far
+    from zero keep their digits); None for sparse data (a shift would densify
+    it) and for the Bernoulli likelihood, which reads ``x`` itself."""
+    if sp.issparse(X) or likelihood == "bernoulli":
+        return None
+    return mean
 
 
 def resolve_batch_size(batch_size, n_samples: int) -> int:

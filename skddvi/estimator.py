@@ -13,7 +13,14 @@ from sklearn.utils import ClassifierTags, check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._build import build_model
-from ._checks import cpu_threads, device_available, encode_labels, refittable, resolve_device
+from ._checks import (
+    check_float32_scale,
+    cpu_threads,
+    device_available,
+    encode_labels,
+    refittable,
+    resolve_device,
+)
 from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._data import DeviceRows, feature_moments, host_batches
 from ._predict import GroupPredictionMixin
@@ -24,6 +31,7 @@ from ._resolve import (
     resolve_hidden_dims,
     resolve_likelihood,
     resolve_n_epochs,
+    resolve_offset,
     resolve_prior,
 )
 from ._training import TrainingPlan, train
@@ -107,8 +115,8 @@ class DDVIEmbedding(
         the neighbour graph (the default model) dreams from the prior pull the
         encoder away from the data's clusters, and ``"none"`` embeds best
         (``benchmarks/results/digits.md``); with a structured prior and
-        ``graph_weight=0`` (the paper's setting) use ``"full"``. Ignored by
-        ``posterior="gaussian"``.
+        ``graph_weight=0`` (the paper's setting) use ``"full"``. Only the
+        diffusion posterior has a sleep term; the others ignore ``sleep``.
     sleep_weight : float, default=0.1
         Weight of the sleep term, relative to the KL terms.
     n_neighbors : int, default=15
@@ -231,7 +239,9 @@ class DDVIEmbedding(
     prior_ : Prior
         The prior used (a copy when an object was passed).
     module_ : DDVIModel
-        The fitted torch model, on the CPU.
+        The fitted torch model (float32, on the CPU). It reads rows
+        ``X - module_.offset`` (the training mean, subtracted in float64, for
+        dense data with a Gaussian likelihood; zero otherwise).
     device_ : torch.device
         The device the model was trained on.
     history_ : dict of ndarray
@@ -428,6 +438,8 @@ class DDVIEmbedding(
         device = resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         mean, variance = feature_moments(X)
+        check_float32_scale(variance)
+        offset = resolve_offset(X, mean, likelihood)
         model = build_model(
             n_features=n_features,
             prior=prior,
@@ -442,6 +454,7 @@ class DDVIEmbedding(
             min_dist=self.min_dist if self.graph_weight > 0 else None,
             spread=self.spread,
             n_classes=None if classes is None else len(classes),
+            offset=offset,
         ).to(device)
         plan = TrainingPlan(
             n_epochs=resolve_n_epochs(self.n_epochs, self.batch_size, n_samples),
@@ -467,7 +480,7 @@ class DDVIEmbedding(
                 -1 if self.n_jobs is None else self.n_jobs,
             )
         generator = torch.Generator(device=device).manual_seed(seed)
-        data = DeviceRows(X, device, graph, labels, edge_weights, non_edges)
+        data = DeviceRows(X, device, graph, labels, edge_weights, non_edges, offset)
         history = train(model, data, plan, generator, self.verbose)
         self.device_ = device
         self.module_ = model.cpu()
@@ -488,12 +501,14 @@ class DDVIEmbedding(
     # ------------------------------------------------------------ inference
 
     def _inference_module(self) -> tuple[torch.nn.Module, torch.device]:
-        """A float64 copy of the model on the training device, or the CPU if that is absent.
+        """A float64 copy of the model on the training device, or the CPU if that
+        is absent, that reads rows of ``X`` as they are (its offset absorbed).
 
         float64 makes a row's result independent of the batch it is in.
         """
         device = self.device_ if device_available(self.device_) else torch.device("cpu")
-        return copy.deepcopy(self.module_).to(device=device, dtype=torch.float64), device
+        module = copy.deepcopy(self.module_).to(device=device, dtype=torch.float64)
+        return module.absorb_offset(), device
 
     def _map_rows(self, X, fn, out_dim: int, dtype) -> np.ndarray:
         """Apply ``fn(module, rows)`` to consecutive blocks of ``X``."""
@@ -508,7 +523,7 @@ class DDVIEmbedding(
         return out
 
     def _embed(self, X) -> np.ndarray:
-        return self._map_rows(X, lambda m, x: m.embed(x), self.n_components, X.dtype)
+        return self._map_rows(X, lambda m, x: m.embed(x), self.prior_.n_components, X.dtype)
 
     def transform(self, X):
         """Embed ``X``: the deterministic end of the posterior's denoising chain.
@@ -543,10 +558,10 @@ class DDVIEmbedding(
         """
         check_is_fitted(self)
         Z = check_array(X, dtype=[np.float64, np.float32])
-        if Z.shape[1] != self.n_components:
+        if Z.shape[1] != self._n_features_out:
             raise ValueError(
                 f"X has {Z.shape[1]} features, but inverse_transform expects "
-                f"n_components={self.n_components}."
+                f"n_components={self._n_features_out} (as fitted)."
             )
         return self._map_rows(Z, lambda m, z: m.decode(z), self.n_features_in_, Z.dtype)
 
@@ -614,7 +629,7 @@ class DDVIEmbedding(
 
     @property
     def _n_features_out(self) -> int:
-        return self.embedding_.shape[1]
+        return self.prior_.n_components
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

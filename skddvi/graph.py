@@ -90,13 +90,20 @@ def kernel_params(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
 
     The curve ``1 / (1 + a x^(2b))`` is fitted by least squares to 1 below
     ``min_dist`` and ``exp(-(x - min_dist) / spread)`` above it.
+
+    The fit runs at ``(min_dist / spread, 1)`` and ``a`` is rescaled by
+    ``spread^(-2b)``: the curve at ``(min_dist, spread)`` is the one at
+    ``(min_dist / spread, 1)`` with distances divided by ``spread``. Fitted
+    directly, the least squares start far from the optimum for a small or
+    large ``spread`` and can end at a negative ``a`` or ``b``.
     """
     from scipy.optimize import curve_fit
 
-    x = np.linspace(0, 3 * spread, 300)
-    target = np.where(x < min_dist, 1.0, np.exp(-(x - min_dist) / spread))
+    x = np.linspace(0, 3, 300)
+    ratio = min_dist / spread
+    target = np.where(x < ratio, 1.0, np.exp(-(x - ratio)))
     (a, b), _ = curve_fit(lambda d, a, b: 1.0 / (1.0 + a * d ** (2 * b)), x, target)
-    return float(a), float(b)
+    return float(a * spread ** (-2 * b)), float(b)
 
 
 def neighbor_graph(

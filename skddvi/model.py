@@ -11,7 +11,7 @@ import torch
 from torch import Tensor, nn
 
 from .graph import EdgeModel
-from .likelihoods import Likelihood
+from .likelihoods import GaussianLikelihood, Likelihood
 from .objectives import LossTerms, LossWeights
 from .posteriors import Posterior
 from .priors import Prior
@@ -37,7 +37,8 @@ class DDVIModel(nn.Module):
     likelihood : Likelihood
     prior : Prior
     center : Tensor of shape (p,)
-        Training mean of each feature.
+        Training mean of each feature, in the units of the rows the model
+        reads (``x - offset``).
     scale : float
         Common scale of the model space (see :mod:`skddvi.likelihoods`).
     sleep : {"full", "latent", "none"}
@@ -47,6 +48,11 @@ class DDVIModel(nn.Module):
     classifier : nn.Module or None
         ``q(l | x)`` of a semi-supervised model: features ``(N, H)`` to class
         logits ``(N, C)``, the classes being the prior's groups.
+    offset : Tensor of shape (p,) or None
+        The model reads rows ``x - offset`` (float64, subtracted by the caller
+        in float64): with the training mean as offset, float32 rows of data far
+        from zero keep their digits. :meth:`absorb_offset` turns a float64 copy
+        into one that reads ``x`` itself. None: zero.
     """
 
     center: Tensor
@@ -64,8 +70,16 @@ class DDVIModel(nn.Module):
         sleep: str,
         graph: EdgeModel | None = None,
         classifier: nn.Module | None = None,
+        offset: Tensor | None = None,
     ) -> None:
         super().__init__()
+        # A plain attribute, not a buffer: it stays float64 whatever dtype the
+        # model is cast to, and on the CPU.
+        self.offset = (
+            torch.zeros(center.shape, dtype=torch.float64)
+            if offset is None
+            else torch.as_tensor(offset, dtype=torch.float64).clone()
+        )
         self.graph = graph
         self.classifier = classifier
         self.encoder = encoder
@@ -76,6 +90,20 @@ class DDVIModel(nn.Module):
         self.sleep = sleep
         self.register_buffer("center", center.float())
         self.register_buffer("scale", torch.tensor(float(scale)))
+
+    def absorb_offset(self) -> DDVIModel:
+        """Make the model read rows ``x`` where it read ``x - offset``; returns it.
+
+        ``offset`` moves into the centres (of the encoder's input and of a
+        Gaussian likelihood) and becomes zero. Meant for a float64 copy: in
+        float32 the sum would round away the digits the offset keeps.
+        """
+        shift = self.offset.to(self.center.device, self.center.dtype)
+        self.center += shift
+        if isinstance(self.likelihood, GaussianLikelihood):
+            self.likelihood.center += shift
+        self.offset = torch.zeros_like(self.offset)
+        return self
 
     def features(self, x: Tensor) -> Tensor:
         """Encoder features of raw rows ``x`` ``(N, p)``."""
@@ -182,7 +210,7 @@ class DDVIModel(nn.Module):
 
     def _sleep(self, n: int, generator: torch.Generator | None) -> Tensor:
         zero = self.center.new_zeros(())
-        if self.sleep == "none":
+        if self.sleep == "none" or not self.posterior.has_sleep:
             return zero
         with torch.no_grad():
             z = self.prior.sample(n, generator=generator).to(self.center.dtype)
@@ -190,8 +218,7 @@ class DDVIModel(nn.Module):
             if self.posterior.uses_dreams and self.sleep == "full":
                 dreams = self.likelihood.mean(self.decoder(z))
         h_dream = None if dreams is None else self.features(dreams)
-        loss = self.posterior.sleep_loss(z, h_dream, generator)
-        return zero if loss is None else loss.mean()
+        return self.posterior.sleep_loss(z, h_dream, generator).mean()
 
     def elbo(self, x: Tensor, noise: Tensor) -> Tensor:
         """Per-row ELBO (KL weight 1), averaged over the draws in ``noise``.

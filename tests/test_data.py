@@ -276,3 +276,20 @@ def test_non_edge_rows_draw_a_crossing_neighbour_and_mask_rows_without_one():
     for i, j in zip(index.tolist(), drawn.tolist()):
         assert j in allowed.get(i, {i})
     assert DeviceRows(X, CPU, kept).non_edge_rows(index, None) is None
+
+
+def test_device_rows_subtract_the_offset_in_float64():
+    X = np.random.default_rng(0).normal(size=(50, 3)) + 1e7
+    offset = X.mean(axis=0)
+    rows = DeviceRows(X, CPU, offset=offset).rows(torch.arange(50))
+    assert rows.dtype == torch.float32
+    np.testing.assert_allclose(rows.numpy(), X - offset, rtol=1e-6, atol=1e-6)
+
+
+def test_device_rows_refuse_values_beyond_float32_and_offsets_of_sparse_rows():
+    with pytest.raises(ValueError, match="too large for float32"):
+        DeviceRows(np.array([[1e39], [0.0]]), CPU)
+    with pytest.raises(ValueError, match="too large for float32"):
+        DeviceRows(sp.csr_matrix(np.array([[1e39], [0.0]])), CPU)
+    with pytest.raises(ValueError, match="Sparse rows take no offset"):
+        DeviceRows(_sparse(), CPU, offset=np.ones(15))

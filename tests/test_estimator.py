@@ -154,7 +154,7 @@ def test_score_is_the_elbo_with_kl_weight_one(digits):
         module.posterior.noise_dim,
         generator=torch.Generator().manual_seed(_SCORE_SEED),
     ).double()
-    x = torch.as_tensor(X[:10])
+    x = torch.as_tensor(X[:10]) - module.offset  # the rows the model reads
     with torch.no_grad():
         parts = [module.elbo_parts(x, draw[None]) for draw in noise]
     elbo = np.mean([(lik + prior - ratio).numpy() for lik, prior, ratio in parts], axis=0)
@@ -287,7 +287,9 @@ def test_sparse_input_matches_dense_without_graph(digits):
     settings = {**FAST, "graph_weight": 0.0}
     dense = DDVIEmbedding(**settings).fit(X)
     sparse = DDVIEmbedding(**settings).fit(sp.csr_matrix(X))
-    np.testing.assert_allclose(sparse.embedding_, dense.embedding_, atol=1e-10)
+    # Dense rows are centred before their float32 copy, sparse rows in the
+    # model: the same arithmetic but for float32 rounding.
+    np.testing.assert_allclose(sparse.embedding_, dense.embedding_, atol=1e-6)
     np.testing.assert_allclose(dense.transform(sp.csc_matrix(X)), dense.embedding_, atol=1e-12)
     np.testing.assert_allclose(
         dense.score_samples(sp.csr_matrix(X[:5])), dense.score_samples(X[:5])
@@ -505,3 +507,76 @@ def test_transform_memory_is_bounded_by_batches(fitted):
     # Output (60000 x 2 float32 = 0.5 MB) plus one densified block; a copy of
     # the input in float64 would take 31 MB.
     assert peak < 8e6
+
+
+def test_sleep_is_ignored_by_posteriors_without_a_sleep_term(digits):
+    """Only the diffusion posterior has a sleep term; the others fit alike with any ``sleep``."""
+    X, _ = digits
+    settings = {**FAST, "posterior": "gaussian", "sleep_weight": 1.0}
+    plain = DDVIEmbedding(**{**settings, "sleep": "none"}).fit_transform(X)
+    full = DDVIEmbedding(**{**settings, "sleep": "full"}).fit_transform(X)
+    np.testing.assert_array_equal(plain, full)
+
+
+def test_fitted_methods_read_the_fitted_dimension_not_the_parameter(digits, fitted):
+    X, _ = digits
+    model = clone(fitted).set_params(n_components=2).fit(X).set_params(n_components=3)
+    assert model.transform(X[:5]).shape == (5, 2)
+    assert model.inverse_transform(model.embedding_[:5]).shape == (5, X.shape[1])
+    assert model.get_feature_names_out().tolist() == ["ddviembedding0", "ddviembedding1"]
+    with pytest.raises(ValueError, match=r"expects n_components=2 \(as fitted\)"):
+        model.inverse_transform(np.zeros((2, 3)))
+
+
+def test_data_far_from_zero_train_on_the_rows_transform_embeds(digits):
+    """Rows are centred in float64 before their float32 copy: with an offset of
+    1e7 float32 alone would round digits' pixels (0 to 16) to whole numbers or
+    worse, and training would see other rows than ``transform``."""
+    X = digits[0][:200] + np.linspace(0.0, 1.0, 64) / 7 + 1e7
+    model = DDVIEmbedding(**FAST).fit(X)
+    np.testing.assert_allclose(model.module_.offset.numpy(), X.mean(axis=0), rtol=1e-15)
+    rows = torch.as_tensor(X - X.mean(axis=0), dtype=torch.float32)
+    with torch.no_grad():
+        trained_on = model.module_.embed(rows).numpy()
+    np.testing.assert_allclose(trained_on, model.embedding_, atol=1e-4)
+    assert np.isfinite(model.score(X))
+    sample = model.sample(50, random_state=0)
+    assert np.abs(sample.mean(axis=0) - X.mean(axis=0)).max() < 10  # in the data's units
+
+
+@pytest.mark.parametrize("sparse_input", [False, True])
+def test_bernoulli_and_sparse_fits_take_no_offset(digits, sparse_input):
+    X = digits[0][:100] / 16
+    X = sp.csr_matrix(X) if sparse_input else X
+    model = DDVIEmbedding(**{**FAST, "likelihood": "gaussian" if sparse_input else "auto"}).fit(X)
+    assert model.likelihood_ == ("gaussian" if sparse_input else "bernoulli")
+    assert not model.module_.offset.any()
+
+
+@pytest.mark.parametrize("factor", [1e-50, 1e39])
+def test_scales_beyond_float32_are_refused_with_a_clear_error(digits, factor):
+    model = DDVIEmbedding(**FAST)
+    with pytest.raises(ValueError, match="outside the float32 range"):
+        model.fit(digits[0][:50] * factor)
+    assert not hasattr(model, "embedding_")
+
+
+def test_prior_objects_must_be_instances_with_a_dimension(digits):
+    class NoDimension:
+        def log_prob(self, z):
+            return -0.5 * (z**2).sum(-1)
+
+        def sample(self, n, generator=None):
+            return torch.randn(n, 2, generator=generator)
+
+    X = digits[0][:50]
+    with pytest.raises(TypeError, match="class GaussianPrior; pass an instance"):
+        DDVIEmbedding(**{**FAST, "prior": GaussianPrior}).fit(X)
+    with pytest.raises(TypeError, match="needs an int attribute n_components"):
+        DDVIEmbedding(**{**FAST, "prior": NoDimension()}).fit(X)
+
+
+def test_labels_of_mixed_types_are_a_type_error(digits):
+    y = np.array(["a", None] * 25, dtype=object)
+    with pytest.raises(TypeError, match="labels of one type"):
+        DDVIEmbedding(**FAST).fit(digits[0][:50], y)

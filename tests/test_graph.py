@@ -63,6 +63,18 @@ def test_spread_only_rescales_the_kernel(min_dist, spread):
     assert a == pytest.approx(a_unit * spread ** (-2 * b_unit), rel=1e-4)
 
 
+@pytest.mark.parametrize("spread", [0.01, 0.05, 0.1, 100.0])
+def test_kernel_params_fit_the_curve_at_small_and_large_spreads(spread):
+    """Fitted directly, spread <= 0.1 ended at a < 0 or b < 0 (a NaN loss or an
+    edge probability growing with distance)."""
+    min_dist = 0.1 * spread
+    a, b = kernel_params(min_dist, spread)
+    assert a > 0 and b == pytest.approx(kernel_params(0.1)[1], rel=1e-6)
+    x = np.linspace(0, 3 * spread, 300)
+    target = np.where(x < min_dist, 1.0, np.exp(-(x - min_dist) / spread))
+    assert np.abs(1 / (1 + a * x ** (2 * b)) - target).max() < 0.1
+
+
 def test_kernel_params_are_monotone_in_min_dist():
     params = np.array([kernel_params(m) for m in (0.01, 0.1, 0.3, 0.6, 0.9)])
     assert np.all(np.diff(params[:, 0]) < 0)  # a decreases

@@ -146,7 +146,8 @@ def test_contract_sleep_loss(posterior):
     z = torch.randn(20, posterior.dim, generator=gen)
     h_dream = _features(20) if posterior.uses_dreams else None
     loss = posterior.sleep_loss(z, h_dream, gen)
-    if not isinstance(posterior, DiffusionPosterior):
+    assert posterior.has_sleep is isinstance(posterior, DiffusionPosterior)
+    if not posterior.has_sleep:
         assert loss is None  # the baselines train on the ELBO alone
     else:
         assert loss.shape == (20,)

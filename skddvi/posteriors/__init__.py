@@ -8,10 +8,10 @@ offers:
   ``log_ratio = log q(z, aux | x) - log r(aux | z)`` the ELBO needs (for a
   family without auxiliary variables, ``log q(z | x)``);
 - ``embed(h)`` : a deterministic point summary of ``q(z | x)``;
-- ``sleep_loss(z, h_dream, generator)`` : the sleep term on dreams
-  ``(z, x~) ~ p_theta`` (``h_dream`` are the features of ``x~``, or None when
-  the posterior does not condition on them), or None when the family has no
-  sleep phase;
+- ``has_sleep`` and ``sleep_loss(z, h_dream, generator)`` : whether the
+  family has a sleep phase, and its sleep term on dreams ``(z, x~) ~ p_theta``
+  (``h_dream`` are the features of ``x~``, or None when the posterior does not
+  condition on them); the model calls ``sleep_loss`` only when ``has_sleep``;
 - ``matched_by_critic`` and ``adversarial_losses(z, z_prior)`` : for a family
   fitted to the prior by a critic rather than a density, the pair (encoder
   regulariser, critic loss).

@@ -21,6 +21,9 @@ class Posterior(nn.Module):
     def embed(self, h: Tensor) -> Tensor:  # pragma: no cover
         raise NotImplementedError
 
+    #: Whether the family has a sleep term (:meth:`sleep_loss` is not None).
+    has_sleep: bool = False
+
     def sleep_loss(
         self, z: Tensor, h_dream: Tensor | None, generator: torch.Generator | None
     ) -> Tensor | None:

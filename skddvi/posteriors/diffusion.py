@@ -63,6 +63,8 @@ class DiffusionPosterior(Posterior):
         Hidden widths of the correction network.
     """
 
+    has_sleep = True
+
     def __init__(
         self,
         in_features: int,
