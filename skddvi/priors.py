@@ -189,7 +189,7 @@ class MixturePrior(Prior):
 
         points = z.detach().cpu().double().numpy()
         k = self.n_mixture_components
-        if len(points) < k:
+        if len(np.unique(points, axis=0)) < k:  # fewer distinct points than clusters
             return
         km = KMeans(n_clusters=k, n_init=3, random_state=random_state).fit(points)
         counts = np.bincount(km.labels_, minlength=k).astype(float)

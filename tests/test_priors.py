@@ -1,6 +1,7 @@
 """Tests of the priors: the protocol contract, exact densities and the named shapes."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -520,3 +521,17 @@ def test_smoothed_prior_keeps_groups_and_rejects_bad_bandwidths():
         smoothed_prior(pinwheel, ())
     with pytest.raises(ValueError, match="bandwidths"):
         smoothed_prior(pinwheel, (0.1, -1.0))
+
+
+def test_fit_to_moves_the_mixture_onto_clusters_and_skips_too_few_distinct_points():
+    prior = mixture_prior(3, 2, trainable=True)
+    centres = torch.tensor([[-4.0, 0.0], [0.0, 4.0], [4.0, 0.0]], dtype=torch.float64)
+    z = centres.repeat_interleave(20, dim=0) + 0.1 * torch.randn(60, 2, dtype=torch.float64)
+    prior.fit_to(z)
+    found = prior.means.detach().double()
+    assert torch.cdist(found, centres).min(dim=0).values.max() < 0.2
+    before = [p.detach().clone() for p in prior.parameters()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no KMeans ConvergenceWarning
+        prior.fit_to(centres[:2].repeat(10, 1))  # two distinct points, three components
+    assert all(torch.equal(a, b) for a, b in zip(before, prior.parameters()))
