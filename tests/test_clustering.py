@@ -185,8 +185,9 @@ def test_labels_split_the_graph_and_drop_the_row_weights(digits, monkeypatch, la
     seen = {}
 
     class Spy(estimator_module.DeviceRows):
-        def __init__(self, X, device, graph=None, labels=None, edge_weights=None, non_edges=None):
-            super().__init__(X, device, graph, labels, edge_weights, non_edges)
+        def __init__(self, X, device, graph=None, labels=None, edge_weights=None, *rest):
+            super().__init__(X, device, graph, labels, edge_weights, *rest)
+            non_edges = rest[0] if rest else None
             seen.update(graph=graph, weights=self._edge_weights, non_edges=non_edges)
 
     monkeypatch.setattr(estimator_module, "DeviceRows", Spy)
