@@ -28,7 +28,7 @@ def machine() -> str:
         pass
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     return (
-        f"{cpu}, {os.cpu_count()} cores ({torch.get_num_threads()} torch threads), {gpu}; "
+        f"{cpu}, {os.cpu_count()} cores ({_threads(torch.get_num_threads())}), {gpu}; "
         f"Python {platform.python_version()}, torch {torch.__version__}, "
         f"scikit-learn {sklearn.__version__}"
     )
@@ -120,3 +120,7 @@ def embedding_grid(panels: dict, path: Path, cell: float = 3.0, point_size: floa
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+def _threads(n: int) -> str:
+    return f"{n} torch thread" + ("" if n == 1 else "s")
