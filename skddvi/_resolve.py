@@ -136,12 +136,19 @@ def resolve_graph_pca(graph_pca, metric: str, shape: tuple[int, int]) -> int | N
     n_samples, n_features = shape
     if graph_pca == "auto":
         wide = n_features > _AUTO_GRAPH_PCA_MIN_FEATURES and n_samples > _AUTO_GRAPH_PCA
-        return _AUTO_GRAPH_PCA if wide and metric == "euclidean" else None
+        euclidean = metric in ("euclidean", "sqeuclidean")
+        return _AUTO_GRAPH_PCA if wide and euclidean else None
     if graph_pca is not None and metric in _SET_METRICS:
         raise ValueError(
             f"graph_pca={graph_pca} searches the neighbours among principal "
             f"components, which metric={metric!r} cannot compare (it compares sets "
             "of features); use graph_pca=None."
+        )
+    if graph_pca is not None and metric == "hellinger":
+        raise ValueError(
+            f"graph_pca={graph_pca} searches the neighbours among principal "
+            "components, which metric='hellinger' cannot compare (it needs "
+            "non-negative counts); use graph_pca=None."
         )
     if graph_pca is not None and graph_pca >= min(n_samples, n_features):
         return None

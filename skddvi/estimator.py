@@ -35,7 +35,7 @@ from ._resolve import (
     resolve_prior,
 )
 from ._training import TrainingPlan, train
-from .graph import METRICS, observed_graph
+from .graph import METRIC_ALIASES, METRICS, canonical_metric, observed_graph
 from .posteriors import POSTERIORS
 from .priors import PRIORS
 
@@ -123,19 +123,24 @@ class DDVIEmbedding(
         Size of the k-nearest-neighbour graph whose edges the model also
         explains (see ``graph_weight``), as in UMAP.
     metric : {"euclidean", "manhattan", "cosine", "correlation", "chebyshev", \
-            "canberra", "braycurtis", "hamming", "jaccard"}, default="euclidean"
+            "canberra", "braycurtis", "hamming", "jaccard", "hellinger", \
+            "sqeuclidean"}, default="euclidean"
         Distance between rows that finds their nearest neighbours, as UMAP's
         ``metric`` (with scikit-learn's meanings: ``"cosine"`` is one minus
         the cosine similarity, ``"hamming"`` the share of features that
-        differ, ``"jaccard"`` compares the sets of non-zero features). Only
-        the neighbour graph uses it; the likelihood ``p(x | z)`` and
-        ``transform`` do not. Sparse ``X`` supports ``"euclidean"``,
-        ``"manhattan"`` and ``"cosine"``.
+        differ, ``"jaccard"`` compares the sets of non-zero features;
+        ``"hellinger"`` is UMAP's, between rows of non-negative counts read as
+        distributions). ``"l2"`` and ``"l1"``, ``"cityblock"``, ``"taxicab"``
+        name the Euclidean and Manhattan distances. Only the neighbour graph
+        uses it; the likelihood ``p(x | z)`` and ``transform`` do not. Sparse
+        ``X`` supports ``"euclidean"``, ``"sqeuclidean"``, ``"manhattan"``,
+        ``"cosine"`` and ``"hellinger"``.
     graph_pca : int, "auto" or None, default="auto"
         Search the neighbours among the first ``graph_pca`` principal
         components of ``X`` (as scanpy's ``n_pcs``) instead of its features.
         ``"auto"``: 50 components when ``X`` has more than 100 features and
-        ``metric="euclidean"``, else the features (``graph_pca_`` says which).
+        the metric is Euclidean (or squared Euclidean), else the features
+        (``graph_pca_`` says which).
         None, or at least ``min(n_samples, n_features)``, uses the features.
         Only the graph uses it: the model still explains every feature, and
         ``score`` still bounds ``log p(x)``. On wide, noisy data this cleans
@@ -143,7 +148,8 @@ class DDVIEmbedding(
         10-NN accuracy from 0.863 to 0.939, pbmc68k's from 0.751 to 0.778,
         MNIST 10k's from 0.937 to 0.944 (five seeds,
         ``benchmarks/results/graph_pca.md``). Not with ``metric="hamming"``
-        or ``"jaccard"``, which compare sets of features.
+        or ``"jaccard"``, which compare sets of features, nor with
+        ``"hellinger"``, which needs non-negative counts.
     min_dist : float, default=0.1
         UMAP's ``min_dist``: sets the heavy-tailed kernel of edge
         probabilities in the latent space (with ``spread``): how tightly
@@ -185,7 +191,12 @@ class DDVIEmbedding(
         batch an epoch), 500 up to 6,000 rows (as UMAP, 500 below 10,000),
         300 for 10,000, 150 for 20,000, 43 for 70,000, 40 from 75,000. What
         each part of the rule bought (MNIST 10k, digits, pbmc68k, breast
-        cancer) is measured in ``benchmarks/results/README.md``.
+        cancer) is measured in ``benchmarks/results/README.md``. Unlike
+        UMAP's ``n_epochs``, which moves each point a few times, this trains
+        networks: a UMAP setting such as 200 is too few for small data (on
+        digits, one seed: trustworthiness 0.976 at 200 epochs, 0.927 at 50,
+        against 0.983 with the default 500); leave it None unless fit time
+        matters more.
     batch_size : int or "auto", default="auto"
         Minibatch size (capped at the number of rows). Non-edges of the graph
         are sampled inside the minibatch, so large batches help. ``"auto"``
@@ -199,7 +210,8 @@ class DDVIEmbedding(
         accuracy on MNIST 10k (0.913 to 0.921 over two seeds) and eHGDP (0.758
         to 0.810) and left digits, iris, wine, breast cancer and blobs level;
         on small sets (300 to 600 steps, before the 600-step floor) it cost
-        2 to 4 nats of ELBO (results README).
+        2 to 4 nats of ELBO (results README). Not UMAP's
+        ``learning_rate`` (an SGD step of 1.0): copied over, 1.0 diverges.
     device : str or torch.device, default="auto"
         Where to train: ``"auto"`` picks CUDA when available, else the CPU.
         On CUDA with dense input, one training step is captured as a CUDA
@@ -288,7 +300,7 @@ class DDVIEmbedding(
         "sleep": [StrOptions({"full", "latent", "none"})],
         "sleep_weight": [Interval(Real, 0, None, closed="left")],
         "n_neighbors": [Interval(Integral, 1, None, closed="left")],
-        "metric": [StrOptions(set(METRICS))],
+        "metric": [StrOptions(set(METRICS) | set(METRIC_ALIASES))],
         "graph_pca": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "min_dist": [Interval(Real, 0, None, closed="left")],
         "spread": [Interval(Real, 0, None, closed="neither")],
@@ -309,8 +321,8 @@ class DDVIEmbedding(
 
     def __init__(
         self,
-        n_components=2,
         *,
+        n_components=2,
         prior="gaussian",
         n_clusters=None,
         posterior="diffusion",
@@ -434,7 +446,8 @@ class DDVIEmbedding(
             None if classes is None else len(classes),
         )
         likelihood = resolve_likelihood(self.likelihood, X)
-        graph_pca = resolve_graph_pca(self.graph_pca, self.metric, X.shape)
+        metric = canonical_metric(self.metric)
+        graph_pca = resolve_graph_pca(self.graph_pca, metric, X.shape)
         device = resolve_device(self.device)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         mean, variance = feature_moments(X)
@@ -476,7 +489,7 @@ class DDVIEmbedding(
                 seed,
                 device,
                 labels,
-                self.metric,
+                metric,
                 -1 if self.n_jobs is None else self.n_jobs,
             )
         generator = torch.Generator(device=device).manual_seed(seed)

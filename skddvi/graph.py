@@ -36,8 +36,10 @@ from torch.nn.functional import softplus
 
 __all__ = [
     "METRICS",
+    "METRIC_ALIASES",
     "EdgeModel",
     "brute_force_neighbors",
+    "canonical_metric",
     "edge_log_likelihood",
     "kernel_params",
     "knn_adjacency",
@@ -51,7 +53,9 @@ __all__ = [
 
 # Distances the neighbour graph can be built with (UMAP's ``metric``; the
 # names of scikit-learn and pynndescent). Sparse input supports the first
-# three: scikit-learn's exact search has the others for dense rows only.
+# three, hellinger and sqeuclidean: scikit-learn's exact search has the
+# others for dense rows only. Hellinger (UMAP's, for counts and frequencies) is searched as the
+# Euclidean distance between square roots of the rows' shares.
 METRICS = (
     "euclidean",
     "manhattan",
@@ -62,8 +66,17 @@ METRICS = (
     "braycurtis",
     "hamming",
     "jaccard",
+    "hellinger",
+    "sqeuclidean",
 )
-_SPARSE_METRICS = METRICS[:3]
+# Other names of the same distances, as UMAP and scikit-learn accept them.
+METRIC_ALIASES = {
+    "l2": "euclidean",
+    "l1": "manhattan",
+    "cityblock": "manhattan",
+    "taxicab": "manhattan",
+}
+_SPARSE_METRICS = ("euclidean", "manhattan", "cosine", "hellinger", "sqeuclidean")
 # Searched (dense X) as Euclidean distances between rows brought to unit
 # length, centred first for correlation: the neighbours are the same, the
 # distance is ||u - v||^2 / 2, and the CUDA search handles them too. The
@@ -140,6 +153,7 @@ def neighbor_graph(
         Only with ``return_distance=True``: the distance to each neighbour,
         nearest first.
     """
+    metric = canonical_metric(metric)
     check_metric(metric, sp.issparse(X))
     n = X.shape[0]
     k = min(n_neighbors, n - 1)
@@ -151,8 +165,14 @@ def neighbor_graph(
     return (indices, distances) if return_distance else indices
 
 
+def canonical_metric(metric: str) -> str:
+    """The name in :data:`METRICS` of ``metric`` or of its alias (``"l2"``: ``"euclidean"``)."""
+    return METRIC_ALIASES.get(metric, metric)
+
+
 def check_metric(metric: str, sparse: bool) -> None:
     """Raise ``ValueError`` for a metric the neighbour search does not have."""
+    metric = canonical_metric(metric)
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {', '.join(METRICS)}; got {metric!r}.")
     if sparse and metric not in _SPARSE_METRICS:
@@ -174,6 +194,17 @@ def _search(
             unit, k, random_state, device, return_distance, "euclidean", n_jobs
         )
         return indices, None if distances is None else distances**2 / 2.0
+    if metric == "sqeuclidean":  # the Euclidean neighbours, squared distances
+        indices, distances = _search(
+            X, k, random_state, device, return_distance, "euclidean", n_jobs
+        )
+        return indices, None if distances is None else distances**2
+    if metric == "hellinger":
+        roots = hellinger_rows(X)
+        indices, distances = _search(
+            roots, k, random_state, device, return_distance, "euclidean", n_jobs
+        )
+        return indices, None if distances is None else distances / np.sqrt(2.0)
     if metric == "jaccard":
         X = X != 0  # the sets of non-zero features, as scikit-learn and pynndescent read them
     n = X.shape[0]
@@ -211,6 +242,33 @@ def unit_norm_rows(X: np.ndarray, centre: bool = False) -> np.ndarray:
         rows = rows - rows.mean(axis=1, keepdims=True)
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
     return np.hstack([rows / np.where(norms > 0, norms, 1.0), norms == 0])
+
+
+def hellinger_rows(X) -> np.ndarray | sp.csr_matrix:
+    """Square roots of each row's shares ``x / sum(x)``, so that their Euclidean
+    distance over ``sqrt(2)`` is UMAP's Hellinger distance, with one more
+    column: 1 for a row of zeros, which then lies at distance 1 from every
+    other row and 0 from another such row, as in UMAP. Sparse rows stay sparse.
+
+    Raises
+    ------
+    ValueError
+        If ``X`` has a negative value.
+    """
+    values = X.data if sp.issparse(X) else np.asarray(X)
+    if values.size and values.min() < 0:
+        raise ValueError(
+            "metric='hellinger' compares rows as distributions and needs non-negative X "
+            "(counts or frequencies)."
+        )
+    totals = np.asarray(X.sum(axis=1), dtype=np.float64).reshape(-1, 1)
+    empty = totals == 0
+    inverse = 1.0 / np.where(empty, 1.0, totals)
+    if sp.issparse(X):
+        roots = sp.csr_matrix(X.multiply(inverse), dtype=np.float64)
+        roots.data = np.sqrt(roots.data)
+        return sp.hstack([roots, sp.csr_matrix(empty.astype(np.float64))], format="csr")
+    return np.hstack([np.sqrt(values * inverse), empty.astype(np.float64)])
 
 
 def brute_force_neighbors(

@@ -580,3 +580,26 @@ def test_labels_of_mixed_types_are_a_type_error(digits):
     y = np.array(["a", None] * 25, dtype=object)
     with pytest.raises(TypeError, match="labels of one type"):
         DDVIEmbedding(**FAST).fit(digits[0][:50], y)
+
+
+def test_parameters_are_keyword_only():
+    """UMAP(30) sets n_neighbors; DDVIEmbedding refuses a positional argument
+    rather than read it as something else."""
+    with pytest.raises(TypeError):
+        DDVIEmbedding(30)
+
+
+@pytest.mark.parametrize("metric", ["l2", "l1", "sqeuclidean", "hellinger"])
+def test_umap_metric_names_fit(digits, metric):
+    model = DDVIEmbedding(**{**FAST, "metric": metric}).fit(sp.csr_matrix(digits[0][:100]))
+    assert np.isfinite(model.embedding_).all()
+
+
+def test_hellinger_refuses_principal_components_and_negative_values(digits):
+    X = digits[0][:60]
+    with pytest.raises(ValueError, match=r"graph_pca=10 .* metric='hellinger'"):
+        DDVIEmbedding(**FAST, metric="hellinger", graph_pca=10).fit(X)
+    model = DDVIEmbedding(**FAST, metric="hellinger")
+    with pytest.raises(ValueError, match="needs non-negative X"):
+        model.fit(X - 8.0)
+    assert not hasattr(model, "embedding_")

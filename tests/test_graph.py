@@ -203,7 +203,7 @@ def _metric_data(metric):
     return rng.gamma(2.0, size=(100, 6))  # positive, as canberra and braycurtis expect
 
 
-@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("metric", [m for m in METRICS if m != "hellinger"])
 def test_neighbor_graph_with_a_metric_matches_sklearn(metric):
     X = _metric_data(metric)
     indices, distances = neighbor_graph(X, 5, return_distance=True, metric=metric)
@@ -275,6 +275,51 @@ def test_neighbor_graph_with_cosine_accepts_sparse_input():
     dense[dense.sum(1) == 0, 0] = 1.0
     graph = neighbor_graph(sp.csr_matrix(dense), 4, metric="cosine")
     np.testing.assert_array_equal(graph, neighbor_graph(dense, 4, metric="cosine"))
+
+
+def _hellinger(p, q):
+    """UMAP's Hellinger distance (umap.distances.hellinger), written out."""
+    if p.sum() == 0 and q.sum() == 0:
+        return 0.0
+    if p.sum() == 0 or q.sum() == 0:
+        return 1.0
+    return np.sqrt(max(1.0 - np.sqrt(p * q).sum() / np.sqrt(p.sum() * q.sum()), 0.0))
+
+
+@pytest.mark.parametrize("sparse_input", [False, True])
+def test_hellinger_neighbours_and_distances_are_umaps(sparse_input):
+    X = np.random.default_rng(6).poisson(1.0, size=(120, 12)).astype(float)
+    X[[4, 9]] = 0.0  # rows of zeros: 0 apart, 1 from every other row
+    expected_distances, expected = (
+        NearestNeighbors(n_neighbors=6, metric=_hellinger, algorithm="brute").fit(X).kneighbors()
+    )
+    data = sp.csr_matrix(X) if sparse_input else X
+    indices, distances = neighbor_graph(data, 6, return_distance=True, metric="hellinger")
+    np.testing.assert_allclose(distances, expected_distances, atol=1e-12)
+    same = [set(row) == set(other) for row, other in zip(indices, expected)]
+    assert np.mean(same) > 0.95  # the rest differ only among rows at equal distances
+    assert distances[4, 0] == 0.0 and indices[4, 0] == 9
+    with pytest.raises(ValueError, match="needs non-negative X"):
+        neighbor_graph(-data, 6, metric="hellinger")
+
+
+@pytest.mark.parametrize(("alias", "metric"), [("l2", "euclidean"), ("l1", "manhattan")])
+def test_metric_aliases_find_the_same_neighbours(alias, metric):
+    X = _metric_data("euclidean")
+    found = neighbor_graph(X, 5, return_distance=True, metric=alias)
+    expected = neighbor_graph(X, 5, return_distance=True, metric=metric)
+    for a, b in zip(found, expected):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("sparse_input", [False, True])
+def test_sqeuclidean_has_the_euclidean_neighbours_at_squared_distances(sparse_input):
+    X = _metric_data("euclidean")
+    data = sp.csr_matrix(X) if sparse_input else X
+    indices, distances = neighbor_graph(data, 5, return_distance=True, metric="sqeuclidean")
+    expected, expected_distances = neighbor_graph(X, 5, return_distance=True)
+    np.testing.assert_array_equal(indices, expected)
+    np.testing.assert_allclose(distances, expected_distances**2, rtol=1e-10)
 
 
 def test_neighbor_graph_rejects_unknown_and_sparse_only_metrics():
