@@ -194,9 +194,9 @@ class DDVIEmbedding(
         cancer) is measured in ``benchmarks/results/README.md``. Unlike
         UMAP's ``n_epochs``, which moves each point a few times, this trains
         networks: a UMAP setting such as 200 is too few for small data (on
-        digits, one seed: trustworthiness 0.976 at 200 epochs, 0.927 at 50,
-        against 0.983 with the default 500); leave it None unless fit time
-        matters more.
+        digits, trustworthiness 0.981 at 300 epochs against 0.985 with the
+        default 500, ``benchmarks/results/ablation.md``, and lower below);
+        leave it None unless fit time matters more.
     batch_size : int or "auto", default="auto"
         Minibatch size (capped at the number of rows). Non-edges of the graph
         are sampled inside the minibatch, so large batches help. ``"auto"``
