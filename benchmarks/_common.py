@@ -51,6 +51,20 @@ def mean_ci(values) -> str:
     return f"{values.mean():.3f} ± {half:.3f}"
 
 
+def rows_table(results: dict, names: list[str], columns: dict, method: str = "method") -> str:
+    """Markdown table of ``{name: [{row: {column: value}} per seed]}``: one line per
+    set and row, ``mean ± interval`` over the seeds in each column ("n/a" where a
+    seed has NaN)."""
+    table = []
+    for name in names:
+        runs = results[name]
+        for row in runs[0]:
+            values = [[r[row][c] for r in runs] for c in columns]
+            cells = ["n/a" if np.isnan(v).any() else mean_ci(v) for v in values]
+            table.append([name, row, *cells])
+    return markdown_table(["data", method, *columns.values()], table)
+
+
 def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, mean_ci, one_thread, run_over_seeds, write
+from _common import machine, one_thread, rows_table, run_over_seeds, write
 
 SETS = "digits,pbmc68k"
 SETTINGS = {"defaults": {}, "clustering recipe": {"n_neighbors": 30, "min_dist": 0.0}}
@@ -81,15 +81,6 @@ def run_one(name: str, seed: int) -> dict:
     return rows
 
 
-def summarise(results: dict, names: list[str]) -> str:
-    table = []
-    for name in names:
-        runs = results[name]
-        for row in runs[0]:
-            table.append([name, row, *(mean_ci([r[row][c] for r in runs]) for c in COLUMNS)])
-    return markdown_table(["data", "method (setting)", *COLUMNS.values()], table)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default=SETS, help="comma-separated")
@@ -109,7 +100,7 @@ def main() -> None:
         "seeds. KMeans: k = number of labels, `n_init=10`. HDBSCAN: scikit-learn's, "
         "`min_samples=10`, `min_cluster_size` 2.5% of the rows (at least 10); its noise "
         "rows count as one more cluster in ARI and AMI, and 'clustered' is the share of rows "
-        "in a cluster.\n\n" + summarise(results, names) + "\n"
+        "in a cluster.\n\n" + rows_table(results, names, COLUMNS, "method (setting)") + "\n"
     )
     write("clustering.md", text)
     print(text)

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import machine, markdown_table, mean_ci, one_thread, run_over_seeds, write
+from _common import machine, one_thread, rows_table, run_over_seeds, write
 from seeds import load
 
 SETS = "iris,wine,breast_cancer,digits"
@@ -108,20 +108,6 @@ def run_one(name: str, seed: int) -> dict:
     return rows
 
 
-def summarise(results: dict, names: list[str]) -> str:
-    table = []
-    for name in names:
-        runs = results[name]
-        for row in runs[0]:
-            values = [[r[row][m] for r in runs] for m in METRICS]
-            table.append([name, row, *(_cell(v) for v in values)])
-    return markdown_table(["data", "method", *METRICS.values()], table)
-
-
-def _cell(values) -> str:
-    return "n/a" if np.isnan(values).any() else mean_ci(values)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", default=SETS)
@@ -146,7 +132,7 @@ def main() -> None:
         "the unlabelled training rows by their k nearest labelled rows in the embedding "
         "(k = 10, or the fewest labelled rows of a class where that is less: 4 on iris), "
         "predict is DDVIEmbedding's own classifier on them. wine and "
-        "breast_cancer are standardised.\n\n" + summarise(results, names) + "\n"
+        "breast_cancer are standardised.\n\n" + rows_table(results, names, METRICS) + "\n"
     )
     write("supervised.md", text)
     print(text)
