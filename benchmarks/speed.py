@@ -2,7 +2,8 @@
 
 Measures, on one machine in one run:
 
-1. fit on digits (1797 x 64) with defaults, and transform of 10,000 rows;
+1. fit on digits (1797 x 64) with defaults, transform of 10,000 rows, and
+   the latency of ``transform`` for one row (a model serving single requests);
 2. MNIST 70,000 x 784: DDVIEmbedding (defaults, on ``--device``) against
    umap-learn (defaults, all CPU cores, no seed so that it runs in parallel),
    with 10-NN accuracy and trustworthiness on a 5,000-row subsample. Each
@@ -76,9 +77,19 @@ def digits_speed(device: str) -> list[list[str]]:
     model.transform(X_new[:100])  # warm up
     with timer() as transform_time:
         model.transform(X_new)
+    one_row = []
+    for row in X_new[:200]:
+        with timer() as row_time:
+            model.transform(row[None])
+        one_row.append(row_time())
     return [
         ["digits 1797 x 64: fit (defaults)", f"{fit_time():.1f} s", f"{model.n_iter_} epochs"],
         ["digits: transform 10,000 rows", f"{transform_time():.3f} s", "after one warm-up call"],
+        [
+            "digits: transform one row",
+            f"{1e3 * np.median(one_row):.2f} ms",
+            "median of 200 calls, one row each",
+        ],
     ]
 
 

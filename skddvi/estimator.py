@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from numbers import Integral, Real
 from typing import ClassVar
 
@@ -36,6 +35,7 @@ from ._resolve import (
 )
 from ._training import TrainingPlan, train
 from .graph import METRIC_ALIASES, METRICS, canonical_metric, observed_graph
+from .model import inference_copy
 from .posteriors import POSTERIORS
 from .priors import PRIORS
 
@@ -514,14 +514,10 @@ class DDVIEmbedding(
     # ------------------------------------------------------------ inference
 
     def _inference_module(self) -> tuple[torch.nn.Module, torch.device]:
-        """A float64 copy of the model on the training device, or the CPU if that
-        is absent, that reads rows of ``X`` as they are (its offset absorbed).
-
-        float64 makes a row's result independent of the batch it is in.
-        """
+        """The model's float64 inference copy (:func:`~skddvi.model.inference_copy`)
+        on the training device, or the CPU if that is absent."""
         device = self.device_ if device_available(self.device_) else torch.device("cpu")
-        module = copy.deepcopy(self.module_).to(device=device, dtype=torch.float64)
-        return module.absorb_offset(), device
+        return inference_copy(self.module_, device), device
 
     def _map_rows(self, X, fn, out_dim: int, dtype) -> np.ndarray:
         """Apply ``fn(module, rows)`` to consecutive blocks of ``X``."""

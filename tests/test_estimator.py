@@ -94,6 +94,28 @@ def test_transform_is_deterministic_and_batch_invariant(digits, fitted):
     np.testing.assert_allclose(fitted.transform(X[order]), full[order], rtol=0, atol=1e-12)
 
 
+def test_inference_copy_is_reused_until_the_model_changes(digits):
+    X, _ = digits
+    model = DDVIEmbedding(**FAST).fit(X)
+    copy_, _ = model._inference_module()
+    assert model._inference_module()[0] is copy_  # no deep copy per transform
+    before = model.transform(X[:5])
+    # An in-place edit of a parameter, and a state dict loaded into the model,
+    # reach transform: the copy is rebuilt.
+    weight = next(model.module_.encoder.parameters())
+    with torch.no_grad():
+        weight.mul_(2.0)
+    edited = model.transform(X[:5])
+    assert model._inference_module()[0] is not copy_
+    assert not np.allclose(edited, before)
+    state = DDVIEmbedding(**FAST).fit(X).module_.state_dict()
+    model.module_.load_state_dict(state)
+    np.testing.assert_allclose(model.transform(X[:5]), before, rtol=0, atol=1e-12)
+    # A refit's new model gets its own copy.
+    model.set_params(random_state=1).fit(X)
+    assert not np.allclose(model.transform(X[:5]), before)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_dtype_is_preserved(digits, fitted, dtype):
     X, _ = digits
