@@ -19,6 +19,7 @@ __all__ = [
     "in_unit_interval",
     "refittable",
     "resolve_device",
+    "sum_duplicates",
 ]
 
 
@@ -45,6 +46,18 @@ def refittable(prior, classes) -> bool:
     return classes is None and hasattr(prior, "fit_to") and any(p.requires_grad for p in params)
 
 
+# A float y with more distinct values than this is read as a regression
+# target even if its values are whole numbers (counts, ages, ratings, as a
+# Pipeline passes them to every step): class labels stored as floats are few.
+# Int and string labels are labels however many (scikit-learn's convention).
+_MAX_FLOAT_CLASSES = 20
+
+# warnings.warn's stacklevel from encode_labels to the caller of fit:
+# encode_labels, DDVIEmbedding._fit, DDVIEmbedding.fit, scikit-learn's
+# _fit_context wrapper, the caller.
+_FIT_CALLER = 5
+
+
 def encode_labels(y, n_samples: int):
     """``(index of each row's class, -1 if unlabelled; classes)``, or ``(None, None)``."""
     if y is None:
@@ -52,24 +65,25 @@ def encode_labels(y, n_samples: int):
     y = column_or_1d(y)
     if len(y) != n_samples:
         raise ValueError(f"y has {len(y)} labels but X has {n_samples} rows.")
-    if y.dtype.kind == "f" and np.isnan(y).any():
-        raise ValueError("y contains NaN; mark unlabelled rows with -1.")
-    if y.dtype.kind == "f" and (y != np.round(y)).any():
-        # A regression target, as a Pipeline passes it to every step.
-        warnings.warn(
-            "y is continuous (a regression target?); DDVIEmbedding reads y as class "
-            "labels, so it ignores this y and fits without labels. Pass integer or "
-            "string labels (-1 for unlabelled rows) to fit with labels.",
-            UserWarning,
-            stacklevel=4,
-        )
-        return None, None
+    if _missing_labels(y).any():
+        raise ValueError("y has missing labels (NaN or None); mark unlabelled rows with -1.")
     unlabelled = y == -1 if y.dtype.kind in "iuf" else y.astype(str) == "-1"
     if unlabelled.all():
         return None, None
+    if y.dtype.kind == "f" and _looks_continuous(y[~unlabelled]):
+        # A regression target, as a Pipeline passes it to every step.
+        warnings.warn(
+            "y is continuous (a regression target?): floats that are not all whole "
+            f"numbers, or more than {_MAX_FLOAT_CLASSES} distinct values. DDVIEmbedding "
+            "reads y as class labels, so it ignores this y and fits without labels. Pass "
+            "integer or string labels (-1 for unlabelled rows) to fit with labels.",
+            UserWarning,
+            stacklevel=_FIT_CALLER,
+        )
+        return None, None
     try:
         classes, codes = np.unique(y[~unlabelled], return_inverse=True)
-    except TypeError as exc:  # e.g. None among strings
+    except TypeError as exc:  # e.g. ints among strings
         raise TypeError(
             f"y's labels cannot be ordered ({exc}); use labels of one type, ints or "
             "strings, with -1 for unlabelled rows."
@@ -77,6 +91,26 @@ def encode_labels(y, n_samples: int):
     encoded = np.full(n_samples, -1, dtype=np.int64)
     encoded[~unlabelled] = codes
     return encoded, classes
+
+
+def _missing_labels(y: np.ndarray) -> np.ndarray:
+    """Which labels are missing: NaN, None, or pandas' NA and NaT."""
+    if y.dtype.kind == "f":
+        return np.isnan(y)
+    if y.dtype.kind != "O":
+        return np.zeros(len(y), dtype=bool)
+    try:
+        import pandas as pd
+    except ImportError:  # then y holds no pandas NA
+        return np.array([v is None or (isinstance(v, float) and v != v) for v in y], dtype=bool)
+    return np.asarray(pd.isna(y), dtype=bool)
+
+
+def _looks_continuous(labels: np.ndarray) -> bool:
+    """Whether float labels read as a regression target: not all whole numbers,
+    or more than :data:`_MAX_FLOAT_CLASSES` distinct values."""
+    whole = (labels == np.round(labels)).all()
+    return not whole or len(np.unique(labels)) > _MAX_FLOAT_CLASSES
 
 
 def check_float32_scale(variance: np.ndarray) -> None:
@@ -92,11 +126,29 @@ def check_float32_scale(variance: np.ndarray) -> None:
         )
 
 
+# How far outside [0, 1] values may stray from rounding (a MinMaxScaler's
+# maximum can come out as 1 + 2e-16) and still count as in it.
+_UNIT_TOLERANCE = 1e-6
+
+
 def in_unit_interval(X) -> bool:
+    """Whether every value of ``X`` lies in [0, 1], up to rounding
+    (:data:`_UNIT_TOLERANCE`); sparse ``X`` must have each cell stored once
+    (:func:`sum_duplicates`)."""
     values = X.data if sp.issparse(X) else X
     if values.size == 0:
         return True
-    return bool(values.min() >= 0.0 and values.max() <= 1.0)
+    return bool(values.min() >= -_UNIT_TOLERANCE and values.max() <= 1.0 + _UNIT_TOLERANCE)
+
+
+def sum_duplicates(X):
+    """``X``, or for a sparse ``X`` with cells stored more than once (which
+    scipy allows, and ``toarray`` adds up) a copy with each cell stored once
+    and sorted indices, so that its stored values are its cells' values."""
+    if sp.issparse(X) and not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    return X
 
 
 def resolve_device(device) -> torch.device:

@@ -17,8 +17,10 @@ from ._checks import (
     cpu_threads,
     device_available,
     encode_labels,
+    in_unit_interval,
     refittable,
     resolve_device,
+    sum_duplicates,
 )
 from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._data import DeviceRows, feature_moments, host_batches
@@ -395,9 +397,10 @@ class DDVIEmbedding(
             observed non-edges, so that the classes move apart where they
             touch (UMAP's supervised mode intersects its graph with the labels
             alike). None, or all -1, is an unsupervised fit; so is a
-            continuous ``y`` (floats that are not all whole numbers, such as a
-            regressor's target that a Pipeline passes to every step), with a
-            warning.
+            continuous ``y`` (floats that are not all whole numbers, or more
+            than 20 distinct float values, such as a regressor's target that a
+            Pipeline passes to every step), with a warning. Int and string
+            labels are class labels however many there are.
 
         Returns
         -------
@@ -436,6 +439,7 @@ class DDVIEmbedding(
                 f"and spread={self.spread}."
             )
         X = validate_data(self, X, accept_sparse="csr", dtype=[np.float64, np.float32])
+        X = sum_duplicates(X)
         labels, classes = encode_labels(y, X.shape[0])
         n_samples, n_features = X.shape
         hidden_dims = resolve_hidden_dims(self.hidden_dims)
@@ -588,9 +592,21 @@ class DDVIEmbedding(
         Returns
         -------
         elbo : ndarray of shape (n_samples,)
+
+        Raises
+        ------
+        ValueError
+            If the likelihood is Bernoulli (``likelihood_``) and ``X`` has values
+            outside [0, 1], which it gives no density.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32])
+        if self.likelihood_ == "bernoulli" and not in_unit_interval(sum_duplicates(X)):
+            raise ValueError(
+                "This model's likelihood is Bernoulli (it was fitted on X in [0, 1]), "
+                "which gives no density to values outside [0, 1], and X has some; "
+                "scale X as the training rows were."
+            )
         gen = torch.Generator().manual_seed(_SCORE_SEED)
         noise = torch.randn(_SCORE_DRAWS, self.module_.posterior.noise_dim, generator=gen)
 
@@ -601,6 +617,11 @@ class DDVIEmbedding(
 
     def score(self, X, y=None):
         """Mean ELBO of the rows of ``X`` (higher is better), for model selection.
+
+        It ranks generative models (how well they explain ``X``), not maps: the
+        plain model (``graph_weight=0``) scores higher than the default and
+        embeds worse. To tune the embedding without labels, score it with
+        :func:`skddvi.metrics.trustworthiness_scorer`.
 
         Parameters
         ----------

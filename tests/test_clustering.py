@@ -153,8 +153,14 @@ def test_a_continuous_target_is_ignored_with_a_warning(digits):
         model = DDVIEmbedding(**FAST).fit(X, target)
     assert not hasattr(model, "classes_")
     np.testing.assert_array_equal(model.embedding_, DDVIEmbedding(**FAST).fit(X).embedding_)
-    # Whole-number floats are class labels.
+    # Whole-number floats are class labels...
     assert len(DDVIEmbedding(**{**FAST, "n_epochs": 1}).fit(X, y.astype(float)).classes_) == 10
+    # ... unless they are too many to be classes: a count or a rounded target.
+    counts = np.random.default_rng(0).poisson(100, len(y)).astype(float)
+    with pytest.warns(UserWarning, match="y is continuous") as caught:
+        model = DDVIEmbedding(**FAST).fit(X, counts)
+    assert not hasattr(model, "classes_")
+    assert caught[0].filename == __file__  # the warning points at the fit call
 
 
 def test_bad_labels(digits):

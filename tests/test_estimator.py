@@ -599,9 +599,56 @@ def test_prior_objects_must_be_instances_with_a_dimension(digits):
 
 
 def test_labels_of_mixed_types_are_a_type_error(digits):
-    y = np.array(["a", None] * 25, dtype=object)
+    y = np.array(["a", 1] * 25, dtype=object)
     with pytest.raises(TypeError, match="labels of one type"):
         DDVIEmbedding(**FAST).fit(digits[0][:50], y)
+
+
+def test_missing_labels_are_a_value_error(digits):
+    pd = pytest.importorskip("pandas")
+    X = digits[0][:50]
+    for y in (
+        np.array(["a", None] * 25, dtype=object),
+        pd.Series(["a", None] * 25, dtype="string"),  # pandas' NA
+        pd.Series(pd.Categorical(["a", "b", np.nan] * 16 + ["a", "b"])),
+        np.where(np.arange(50) % 2, np.nan, 1.0),
+    ):
+        with pytest.raises(ValueError, match="missing labels"):
+            DDVIEmbedding(**FAST).fit(X, y)
+
+
+def test_sparse_cells_stored_twice_count_once(digits):
+    """scipy lets a CSR matrix store a cell twice (toarray adds them up): the
+    neighbour graph and the likelihood must see the summed cells."""
+    X = sp.csr_matrix(digits[0][:150] / 32.0)  # values in [0, 0.5]
+    cells = sp.coo_matrix(X)
+    rows, cols = np.r_[cells.row, cells.row], np.r_[cells.col, cells.col]
+    order = np.lexsort((cols, rows))
+    indptr = np.searchsorted(rows[order], np.arange(X.shape[0] + 1))
+    data = np.r_[cells.data, cells.data][order]
+    doubled = sp.csr_matrix((data, cols[order], indptr), shape=X.shape)  # raw: no summing
+    assert not doubled.has_canonical_format
+    np.testing.assert_array_equal(doubled.toarray(), 2 * X.toarray())
+    expected = DDVIEmbedding(**FAST).fit(2 * X)
+    model = DDVIEmbedding(**FAST).fit(doubled)
+    np.testing.assert_array_equal(model.embedding_, expected.embedding_)
+    assert model.likelihood_ == expected.likelihood_ == "bernoulli"
+    # Stored values of at most 0.9 whose cells add up beyond 1: not Bernoulli.
+    assert DDVIEmbedding(**FAST).fit(doubled * 1.8).likelihood_ == "gaussian"
+
+
+def test_unit_interval_allows_rounding_and_scores_refuse_values_outside(digits):
+    from sklearn.preprocessing import MinMaxScaler
+
+    X = MinMaxScaler().fit_transform(digits[0][:150]) * (1 + 1e-15)
+    assert X.max() > 1.0
+    model = DDVIEmbedding(**FAST).fit(X)
+    assert model.likelihood_ == "bernoulli"
+    assert np.isfinite(model.score_samples(X)).all()
+    with pytest.raises(ValueError, match=r"Bernoulli .* outside \[0, 1\]"):
+        model.score_samples(X - 0.5)
+    with pytest.raises(ValueError, match="Bernoulli"):
+        model.score(sp.csr_matrix(X * 2))
 
 
 def test_parameters_are_keyword_only():
