@@ -269,10 +269,14 @@ def inference_copy(model: DDVIModel, device: torch.device) -> DDVIModel:
     (in place or replaced) or another device is asked for: a deep copy costs
     milliseconds, which would dominate ``transform`` of a few rows.
     """
-    key = _state_key(model, device)
+    try:
+        key = _state_key(model, device)
+    except RuntimeError:  # an inference-mode tensor tracks no version: no caching
+        key = None
     cached = _INFERENCE_COPIES.get(model)
-    if cached is not None and cached[0] == key:
+    if key is not None and cached is not None and cached[0] == key:
         return cached[1]
     copied = copy.deepcopy(model).to(device=device, dtype=torch.float64).absorb_offset()
-    _INFERENCE_COPIES[model] = (key, copied)
+    if key is not None:
+        _INFERENCE_COPIES[model] = (key, copied)
     return copied

@@ -111,6 +111,12 @@ def test_inference_copy_is_reused_until_the_model_changes(digits):
     state = DDVIEmbedding(**FAST).fit(X).module_.state_dict()
     model.module_.load_state_dict(state)
     np.testing.assert_allclose(model.transform(X[:5]), before, rtol=0, atol=1e-12)
+    # A buffer made in inference mode has no version to key on: a fresh copy
+    # each time, still right.
+    with torch.inference_mode():
+        model.module_.scale = model.module_.scale.clone()
+    np.testing.assert_allclose(model.transform(X[:5]), before, rtol=0, atol=1e-12)
+    assert model._inference_module()[0] is not model._inference_module()[0]
     # A refit's new model gets its own copy.
     model.set_params(random_state=1).fit(X)
     assert not np.allclose(model.transform(X[:5]), before)
