@@ -13,6 +13,7 @@ from sklearn.utils.validation import column_or_1d
 
 __all__ = [
     "check_float32_scale",
+    "clip_to_unit_interval",
     "cpu_threads",
     "device_available",
     "encode_labels",
@@ -139,6 +140,29 @@ def in_unit_interval(X) -> bool:
     if values.size == 0:
         return True
     return bool(values.min() >= -_UNIT_TOLERANCE and values.max() <= 1.0 + _UNIT_TOLERANCE)
+
+
+def clip_to_unit_interval(X):
+    """``X``, or if it strays outside [0, 1] beyond rounding a copy clipped to
+    it, with a warning: for a Bernoulli likelihood, which has no density there
+    (held-out rows scaled by the training rows' ``MinMaxScaler`` often stray)."""
+    X = sum_duplicates(X)
+    if in_unit_interval(X):
+        return X
+    values = X.data if sp.issparse(X) else X
+    warnings.warn(
+        f"X has values outside [0, 1] (from {values.min():.3g} to {values.max():.3g}), "
+        "where this model's Bernoulli likelihood has no density; they are scored "
+        "clipped to [0, 1]. Scale new rows into [0, 1] as the training rows were, "
+        "for example with MinMaxScaler(clip=True).",
+        UserWarning,
+        stacklevel=3,
+    )
+    if sp.issparse(X):
+        X = X.copy()
+        np.clip(X.data, 0.0, 1.0, out=X.data)
+        return X
+    return np.clip(X, 0.0, 1.0)
 
 
 def sum_duplicates(X):

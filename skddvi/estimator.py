@@ -14,10 +14,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._build import build_model
 from ._checks import (
     check_float32_scale,
+    clip_to_unit_interval,
     cpu_threads,
     device_available,
     encode_labels,
-    in_unit_interval,
     refittable,
     resolve_device,
     sum_duplicates,
@@ -593,20 +593,18 @@ class DDVIEmbedding(
         -------
         elbo : ndarray of shape (n_samples,)
 
-        Raises
-        ------
-        ValueError
+        Warns
+        -----
+        UserWarning
             If the likelihood is Bernoulli (``likelihood_``) and ``X`` has values
-            outside [0, 1], which it gives no density.
+            outside [0, 1], where it has no density: they are scored clipped to
+            [0, 1]. Held-out rows scaled by the training rows' ``MinMaxScaler``
+            often stray a little; ``MinMaxScaler(clip=True)`` keeps them inside.
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32])
-        if self.likelihood_ == "bernoulli" and not in_unit_interval(sum_duplicates(X)):
-            raise ValueError(
-                "This model's likelihood is Bernoulli (it was fitted on X in [0, 1]), "
-                "which gives no density to values outside [0, 1], and X has some; "
-                "scale X as the training rows were."
-            )
+        if self.likelihood_ == "bernoulli":
+            X = clip_to_unit_interval(X)
         gen = torch.Generator().manual_seed(_SCORE_SEED)
         noise = torch.randn(_SCORE_DRAWS, self.module_.posterior.noise_dim, generator=gen)
 

@@ -2,6 +2,7 @@
 
 import io
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -643,18 +644,24 @@ def test_sparse_cells_stored_twice_count_once(digits):
     assert DDVIEmbedding(**FAST).fit(doubled * 1.8).likelihood_ == "gaussian"
 
 
-def test_unit_interval_allows_rounding_and_scores_refuse_values_outside(digits):
+def test_unit_interval_allows_rounding_and_scores_clip_values_outside(digits):
     from sklearn.preprocessing import MinMaxScaler
 
     X = MinMaxScaler().fit_transform(digits[0][:150]) * (1 + 1e-15)
     assert X.max() > 1.0
     model = DDVIEmbedding(**FAST).fit(X)
     assert model.likelihood_ == "bernoulli"
-    assert np.isfinite(model.score_samples(X)).all()
-    with pytest.raises(ValueError, match=r"Bernoulli .* outside \[0, 1\]"):
-        model.score_samples(X - 0.5)
-    with pytest.raises(ValueError, match="Bernoulli"):
-        model.score(sp.csr_matrix(X * 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isfinite(model.score_samples(X)).all()  # rounding: no warning
+    # Outside [0, 1] the Bernoulli likelihood has no density: binary
+    # cross-entropy, linear in x, would score a row of -5s above real rows.
+    with pytest.warns(UserWarning, match=r"outside \[0, 1\].*MinMaxScaler\(clip=True\)"):
+        shifted = model.score_samples(X - 0.5)
+    np.testing.assert_array_equal(shifted, model.score_samples(np.clip(X - 0.5, 0, 1)))
+    with pytest.warns(UserWarning, match="clipped"):
+        doubled = model.score(sp.csr_matrix(X * 2))
+    assert doubled == model.score(np.clip(X * 2, 0, 1))
 
 
 def test_parameters_are_keyword_only():

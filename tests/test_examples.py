@@ -1,6 +1,8 @@
 """Every example runs (briefly trained) and writes what it promises."""
 
+import re
 import runpy
+import warnings
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,12 @@ EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.py"
 def test_example_runs(path, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SKDDVI_QUICK", "1")
     monkeypatch.chdir(tmp_path)
-    runpy.run_path(str(path), run_name="__main__")
+    with warnings.catch_warnings():
+        # e.g. GridSearchCV's "Scoring failed", which would leave NaN scores
+        warnings.simplefilter("error", UserWarning)
+        runpy.run_path(str(path), run_name="__main__")
     out = capsys.readouterr().out
+    assert not re.search(r"\bnan\b", out, re.IGNORECASE)
     for line in out.splitlines():
         if line.startswith("wrote "):
             assert (tmp_path / line.split()[1]).stat().st_size > 1000
