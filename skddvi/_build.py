@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
+from ._data import InputScaling, common_scale
 from .graph import EdgeModel
 from .likelihoods import make_likelihood
 from .model import DDVIModel
@@ -50,15 +51,19 @@ def build_model(
     spread: float = 1.0,
     n_classes: int | None = None,
     offset: np.ndarray | None = None,
+    scaling: InputScaling | None = None,
 ) -> DDVIModel:
     """Build the model with weights initialised from ``seed`` (global RNG untouched).
 
     The model reads rows ``x - offset`` (see :class:`~skddvi.model.DDVIModel`).
+    The likelihood's model space is set by ``mean`` and ``variance``; the
+    encoder reads rows as ``scaling`` says (None: the same, nothing shrunk).
     """
     dim = prior.n_components
-    total_var = float(variance.mean())
-    scale = float(np.sqrt(total_var)) if total_var > 0 else 1.0
-    center = torch.as_tensor(mean if offset is None else mean - offset, dtype=torch.float32)
+    scale = common_scale(variance)
+    center = _shifted(mean, offset)
+    if scaling is None:
+        scaling = InputScaling(mean, scale, np.inf)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         encoder = nn.Sequential(MLP(n_features, hidden_dims[:-1], hidden_dims[-1]), nn.SiLU())
@@ -81,10 +86,16 @@ def build_model(
         decoder,
         lik,
         prior,
-        center,
-        scale,
+        _shifted(scaling.center, offset),
+        scaling.scale,
         sleep,
         graph,
         classifier,
         None if offset is None else torch.as_tensor(offset, dtype=torch.float64),
+        scaling.radius,
     )
+
+
+def _shifted(center: np.ndarray, offset: np.ndarray | None) -> Tensor:
+    """``center`` in the units of the rows the model reads (``x - offset``)."""
+    return torch.as_tensor(center if offset is None else center - offset, dtype=torch.float32)

@@ -24,11 +24,15 @@ class GroupPredictionMixin:
     """Clusters and labels for :class:`~skddvi.DDVIEmbedding` (see the module docstring)."""
 
     def _has_groups(self) -> bool:
-        """Whether the prior has groups of components (clusters, classes) to predict."""
-        prior = self.prior_ if hasattr(self, "prior_") else self.prior
-        if isinstance(prior, str):
-            return prior in _GROUPED_PRIORS
-        return hasattr(prior, "group_log_prob")
+        """Whether the fitted prior (or, unfitted, the ``prior`` parameter) has
+        groups of components (clusters, classes) to predict."""
+        return _is_grouped(self.prior_ if hasattr(self, "prior_") else self.prior)
+
+    def _can_fit_predict(self) -> bool:
+        """Whether a refit can predict: the ``prior`` parameter has groups, or
+        the last fit had labels (a Gaussian prior with labels has one group
+        per class; :meth:`fit_predict` then needs ``y`` again)."""
+        return _is_grouped(self.prior) or hasattr(self, "classes_")
 
     @available_if(_has_groups)
     def predict_proba(self, X):
@@ -78,7 +82,7 @@ class GroupPredictionMixin:
         best = self.predict_proba(X).argmax(axis=1)
         return self.classes_[best] if hasattr(self, "classes_") else best
 
-    @available_if(_has_groups)
+    @available_if(_can_fit_predict)
     def fit_predict(self, X, y=None):
         """Fit, then :meth:`predict` the training rows.
 
@@ -92,4 +96,18 @@ class GroupPredictionMixin:
         -------
         labels : ndarray of shape (n_samples,)
         """
+        if y is None and not _is_grouped(self.prior):
+            grouped = ", ".join(_GROUPED_PRIORS)
+            raise ValueError(
+                f"fit_predict without labels needs a prior with groups ({grouped} or an "
+                f"object with group_log_prob), got prior={self.prior!r}; pass y to "
+                "fit with labels, or set prior='mixture'."
+            )
         return self.fit(X, y).predict(X)
+
+
+def _is_grouped(prior) -> bool:
+    """Whether ``prior`` (a name or an object) has groups of components."""
+    if isinstance(prior, str):
+        return prior in _GROUPED_PRIORS
+    return hasattr(prior, "group_log_prob")

@@ -87,7 +87,8 @@ def resolve_prior(prior, n_components: int, n_clusters: int | None, n_classes: i
 
 
 def resolve_likelihood(likelihood: str, X) -> str:
-    """``likelihood``, with ``"auto"`` read as Bernoulli for data in [0, 1]."""
+    """``likelihood``, with ``"auto"`` read as Bernoulli for data in [0, 1] that
+    reach 0.5, else Gaussian."""
     if likelihood != "auto":
         if likelihood == "bernoulli" and not in_unit_interval(X):
             raise ValueError(
@@ -95,7 +96,16 @@ def resolve_likelihood(likelihood: str, X) -> str:
                 "use likelihood='gaussian' or rescale X."
             )
         return likelihood
-    return "bernoulli" if in_unit_interval(X) else "gaussian"
+    return "bernoulli" if in_unit_interval(X) and _reaches_half(X) else "gaussian"
+
+
+def _reaches_half(X) -> bool:
+    """Whether some value of ``X`` is at least 0.5: data that fill [0, 1] (pixel
+    intensities, 0/1 data), not values that are merely small (data in metres
+    or proportions below 1e-3), which a Bernoulli likelihood would read as
+    near-certain zeros and whose decodings and samples it would put in [0, 1]."""
+    values = X.data if sp.issparse(X) else X
+    return bool(values.size and values.max() >= 0.5)
 
 
 def resolve_offset(X, mean: np.ndarray, likelihood: str) -> np.ndarray | None:

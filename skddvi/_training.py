@@ -43,8 +43,13 @@ _MAX_GRAD_NORM = 1.0
 _WARMUP_STEPS = 3
 
 
-class NonFiniteLossError(FloatingPointError):
-    """The training loss became NaN or infinite."""
+class NonFiniteLossError(FloatingPointError, ValueError):
+    """The training loss became NaN or infinite.
+
+    Also a ``ValueError``, which scikit-learn estimators raise for a fit that
+    cannot go on with the given data and parameters, so ``except ValueError``
+    around a fit catches it.
+    """
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from ._checks import (
     sum_duplicates,
 )
 from ._compat import HasMethods, Interval, StrOptions, fit_context
-from ._data import DeviceRows, feature_moments, host_batches
+from ._data import DeviceRows, feature_moments, host_batches, input_scaling
 from ._predict import GroupPredictionMixin
 from ._resolve import (
     graph_rows,
@@ -100,7 +100,9 @@ class DDVIEmbedding(
         noise model of probabilistic PCA and of a mean-squared-error loss:
         large-variance directions such as leading principal components count
         most); or Bernoulli for data in ``[0, 1]``. ``"auto"`` picks Bernoulli
-        when all of ``X`` lies in ``[0, 1]``, Gaussian otherwise.
+        when all of ``X`` lies in ``[0, 1]`` and some value reaches 0.5 (data
+        that fill the interval, such as pixel intensities or 0/1 data),
+        Gaussian otherwise.
     kl_weight : float, default=0.01
         Weight of the prior and auxiliary (KL) terms against the
         reconstruction, which is averaged over features as in the paper's
@@ -472,6 +474,7 @@ class DDVIEmbedding(
             spread=self.spread,
             n_classes=None if classes is None else len(classes),
             offset=offset,
+            scaling=input_scaling(X, mean, variance),
         ).to(device)
         plan = TrainingPlan(
             n_epochs=resolve_n_epochs(self.n_epochs, self.batch_size, n_samples),

@@ -57,10 +57,15 @@ class DDVIModel(nn.Module):
         in float64): with the training mean as offset, float32 rows of data far
         from zero keep their digits. :meth:`absorb_offset` turns a float64 copy
         into one that reads ``x`` itself. None: zero.
+    radius : float, default=inf
+        The encoder reads a row further than ``radius`` from ``center`` (in
+        units of ``scale``) shrunk onto that sphere, so that an outlier
+        cannot swamp the encoder's first layer.
     """
 
     center: Tensor
     scale: Tensor
+    radius: Tensor
 
     def __init__(
         self,
@@ -75,6 +80,7 @@ class DDVIModel(nn.Module):
         graph: EdgeModel | None = None,
         classifier: nn.Module | None = None,
         offset: Tensor | None = None,
+        radius: float = float("inf"),
     ) -> None:
         super().__init__()
         # A plain attribute, not a buffer: it stays float64 whatever dtype the
@@ -94,6 +100,7 @@ class DDVIModel(nn.Module):
         self.sleep = sleep
         self.register_buffer("center", center.float())
         self.register_buffer("scale", torch.tensor(float(scale)))
+        self.register_buffer("radius", torch.tensor(float(radius)))
 
     def absorb_offset(self) -> DDVIModel:
         """Make the model read rows ``x`` where it read ``x - offset``; returns it.
@@ -111,7 +118,11 @@ class DDVIModel(nn.Module):
 
     def features(self, x: Tensor) -> Tensor:
         """Encoder features of raw rows ``x`` ``(N, p)``."""
-        return self.encoder((x - self.center) / self.scale)
+        u = (x - self.center) / self.scale
+        # No branch on the data (a CUDA graph replays this): rows within the
+        # radius are multiplied by exactly 1.
+        shrink = (self.radius / torch.linalg.vector_norm(u, dim=-1, keepdim=True)).clamp(max=1.0)
+        return self.encoder(u * shrink)
 
     def elbo_parts(self, x: Tensor, noise: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """Per-row ``log p(x | z)``, ``log p(z)`` and ``log_ratio`` for one draw.

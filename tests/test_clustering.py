@@ -80,6 +80,22 @@ def test_predict_is_available_only_with_grouped_priors(digits):
         assert hasattr(DDVIEmbedding(prior=prior), "fit_predict")
 
 
+def test_fit_predict_follows_the_prior_parameter_not_the_last_fit(digits):
+    X, y = digits[0][:200], digits[1][:200]
+    fast = dict(n_epochs=2, hidden_dims=(16,), n_steps=2, random_state=0)
+    model = DDVIEmbedding(**fast).fit(X)
+    model.set_params(prior="mixture", n_clusters=3)
+    assert model.fit_predict(X).shape == (200,)
+    model.set_params(prior="gaussian")
+    assert not hasattr(model, "fit_predict")  # before any refit, not after it
+    model.fit(X, y)  # a Gaussian prior with labels: fit_predict needs labels again
+    assert np.array_equal(model.fit_predict(X, y), model.predict(X))
+    fitted = model.embedding_
+    with pytest.raises(ValueError, match="without labels needs a prior with groups"):
+        model.fit_predict(X)
+    assert model.embedding_ is fitted  # refused before refitting
+
+
 def test_predict_matches_fit_predict_and_predict_proba(digits):
     X, _ = digits
     model = DDVIEmbedding(prior="mixture", n_clusters=10, **FAST)

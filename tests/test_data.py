@@ -7,7 +7,14 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from skddvi._data import DeviceRows, feature_moments, host_batches
+from skddvi._data import (
+    OUTLIER_FACTOR,
+    DeviceRows,
+    common_scale,
+    feature_moments,
+    host_batches,
+    input_scaling,
+)
 from skddvi.graph import knn_adjacency, split_cross_class_edges
 
 CPU = torch.device("cpu")
@@ -243,6 +250,52 @@ def test_feature_moments_constant_feature_has_zero_variance():
     assert var[0] == 0.0
     _, var_sparse = feature_moments(sp.csr_matrix(X))
     assert var_sparse[0] == pytest.approx(0.0, abs=1e-12)
+
+
+def _scaling_of(X):
+    mean, var = feature_moments(X)
+    return mean, var, input_scaling(X, mean, var)
+
+
+def test_input_scaling_without_outliers_is_the_plain_moments():
+    X = np.random.default_rng(7).normal(size=(300, 6)) * [1, 2, 3, 1, 1, 5] + 40
+    mean, var, scaling = _scaling_of(X)
+    assert scaling.center is mean  # the very same numbers: fits are unchanged
+    assert scaling.scale == common_scale(var)
+    distance = np.linalg.norm(X - mean, axis=1) / scaling.scale
+    assert scaling.radius == pytest.approx(OUTLIER_FACTOR * np.median(distance))
+    assert distance.max() < scaling.radius
+
+
+@pytest.mark.parametrize("value", [1e3, 1e6, -1e9])
+def test_input_scaling_leaves_outlying_rows_out(value):
+    X = np.random.default_rng(8).normal(size=(200, 5))
+    X[3] = value
+    _, _, scaling = _scaling_of(X)
+    rest = np.delete(X, 3, axis=0)
+    np.testing.assert_allclose(scaling.center, rest.mean(0), rtol=1e-10)
+    assert scaling.scale == pytest.approx(np.sqrt(rest.var(0).mean()), rel=1e-10)
+    assert np.linalg.norm(X[3] - scaling.center) / scaling.scale > scaling.radius
+    assert np.all(np.linalg.norm(rest - scaling.center, axis=1) / scaling.scale < scaling.radius)
+
+
+def test_input_scaling_of_sparse_rows_matches_dense():
+    X = _sparse(n=200, p=10, density=0.3).tolil()
+    X[5, :] = 1e5
+    X = X.tocsr()
+    dense = _scaling_of(X.toarray())[2]
+    sparse = _scaling_of(X)[2]
+    np.testing.assert_allclose(sparse.center, dense.center, rtol=1e-9, atol=1e-12)
+    assert sparse.scale == pytest.approx(dense.scale, rel=1e-9)
+    assert sparse.radius == pytest.approx(dense.radius, rel=1e-9)
+
+
+def test_input_scaling_keeps_the_moments_when_most_rows_sit_on_the_centre():
+    X = np.zeros((50, 3))
+    X[:3] = [[1.0, 2.0, 3.0], [1e4, 0.0, 0.0], [0.0, -5.0, 0.0]]
+    mean, var, scaling = _scaling_of(X)
+    assert scaling.center is mean and scaling.scale == common_scale(var)
+    assert scaling.radius == np.inf
 
 
 def test_edge_weights_are_gathered_for_the_batch():

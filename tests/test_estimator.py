@@ -123,6 +123,36 @@ def test_inference_copy_is_reused_until_the_model_changes(digits):
     assert not np.allclose(model.transform(X[:5]), before)
 
 
+def test_encoder_shrinks_rows_beyond_its_radius_onto_it(digits):
+    X, _ = digits
+    X = X.copy()
+    X[0] = 1e6  # an outlier: left out of the encoder's scaling, shrunk onto its radius
+    model = DDVIEmbedding(**FAST).fit(X).module_
+    assert torch.isfinite(model.radius)
+    x = torch.as_tensor(X[:3], dtype=torch.float32) - model.offset.float()
+    u = (x - model.center) / model.scale
+    norms = torch.linalg.vector_norm(u, dim=1, keepdim=True)
+    assert norms[0] > model.radius and torch.all(norms[1:] < model.radius)
+    with torch.no_grad():
+        expected = model.encoder(torch.cat([u[:1] * model.radius / norms[:1], u[1:]]))
+        torch.testing.assert_close(model.features(x), expected)
+
+
+def test_one_outlying_row_does_not_collapse_the_others():
+    """A data-entry error of 1e6 used to set the encoder's scale: the other rows
+    embedded within 1e-5 of one point (trust 0.70 on this set; 0.93 now)."""
+    from sklearn.datasets import make_blobs
+    from sklearn.preprocessing import StandardScaler
+
+    from skddvi.metrics import trustworthiness
+
+    X, _ = make_blobs(300, n_features=10, centers=4, cluster_std=3.0, random_state=0)
+    X[0] = 1e6
+    Z = DDVIEmbedding(n_epochs=100, random_state=0).fit_transform(StandardScaler().fit_transform(X))
+    assert np.all(Z[1:].std(axis=0) > 0.1)
+    assert trustworthiness(X[1:], Z[1:], n_neighbors=10) > 0.88
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_dtype_is_preserved(digits, fitted, dtype):
     X, _ = digits
@@ -447,8 +477,9 @@ def test_diverging_fit_raises_and_leaves_estimator_unfitted(digits):
     X, _ = digits
     model = DDVIEmbedding(**FAST).fit(X)
     model.set_params(learning_rate=1e8)
-    with pytest.raises(FloatingPointError, match="smaller learning_rate"):
+    with pytest.raises(FloatingPointError, match="smaller learning_rate") as error:
         model.fit(X * 1e8)
+    assert isinstance(error.value, ValueError)
     with pytest.raises(NotFittedError):
         model.transform(X)
     assert not [k for k in vars(model) if k.endswith("_") and not k.startswith("__")]
@@ -642,6 +673,16 @@ def test_sparse_cells_stored_twice_count_once(digits):
     assert model.likelihood_ == expected.likelihood_ == "bernoulli"
     # Stored values of at most 0.9 whose cells add up beyond 1: not Bernoulli.
     assert DDVIEmbedding(**FAST).fit(doubled * 1.8).likelihood_ == "gaussian"
+
+
+@pytest.mark.parametrize("shift", [0.0, -5e-7])
+def test_auto_likelihood_reads_small_values_as_gaussian(digits, shift):
+    """Data that merely lie within rounding of [0, 1] (tiny units, centred or
+    not) are not Bernoulli: it would decode and sample them as 0/1 values."""
+    X = digits[0][:100] / 16 * 1e-6 + shift
+    model = DDVIEmbedding(**FAST).fit(X)
+    assert model.likelihood_ == "gaussian"
+    assert np.abs(model.inverse_transform(model.embedding_[:5])).max() < 1e-5
 
 
 def test_unit_interval_allows_rounding_and_scores_clip_values_outside(digits):
