@@ -58,6 +58,9 @@ def build_model(
     The model reads rows ``x - offset`` (see :class:`~skddvi.model.DDVIModel`).
     The likelihood's model space is set by ``mean`` and ``variance``; the
     encoder reads rows as ``scaling`` says (None: the same, nothing shrunk).
+    A semi-supervised model with the neighbour graph (``min_dist`` given)
+    also trains a linear classifier of the latent (see ``DDVIModel``); the
+    paper's plain model has only the paper's classifier of the features.
     """
     dim = prior.n_components
     scale = common_scale(variance)
@@ -79,6 +82,8 @@ def build_model(
         decoder = MLP(dim, tuple(reversed(hidden_dims)), n_features)
         lik = make_likelihood(likelihood, center, scale, torch.as_tensor(variance))
         classifier = None if n_classes is None else nn.Linear(hidden_dims[-1], n_classes)
+        separating = n_classes is not None and min_dist is not None
+        latent_classifier = nn.Linear(dim, n_classes) if separating else None
     graph = None if min_dist is None else EdgeModel(min_dist, GRAPH_SCALE, N_NEGATIVES, spread)
     return DDVIModel(
         encoder,
@@ -93,6 +98,7 @@ def build_model(
         classifier,
         None if offset is None else torch.as_tensor(offset, dtype=torch.float64),
         scaling.radius,
+        latent_classifier,
     )
 
 

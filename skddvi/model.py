@@ -52,6 +52,12 @@ class DDVIModel(nn.Module):
     classifier : nn.Module or None
         ``q(l | x)`` of a semi-supervised model: features ``(N, H)`` to class
         logits ``(N, C)``, the classes being the prior's groups.
+    latent_classifier : nn.Module or None
+        A second classifier, from the latent ``(N, d)`` to class logits,
+        trained beside ``classifier`` by the labelled rows' cross-entropy (an
+        auxiliary term, as that of ``classifier``, outside the ELBO): linear
+        in the latent, it asks for the classes to be apart in the embedding,
+        as UMAP's supervised mode has them. None: no such term.
     offset : Tensor of shape (p,) or None
         The model reads rows ``x - offset`` (float64, subtracted by the caller
         in float64): with the training mean as offset, float32 rows of data far
@@ -81,6 +87,7 @@ class DDVIModel(nn.Module):
         classifier: nn.Module | None = None,
         offset: Tensor | None = None,
         radius: float = float("inf"),
+        latent_classifier: nn.Module | None = None,
     ) -> None:
         super().__init__()
         # A plain attribute, not a buffer: it stays float64 whatever dtype the
@@ -92,6 +99,7 @@ class DDVIModel(nn.Module):
         )
         self.graph = graph
         self.classifier = classifier
+        self.latent_classifier = latent_classifier
         self.encoder = encoder
         self.posterior = posterior
         self.decoder = decoder
@@ -188,6 +196,9 @@ class DDVIModel(nn.Module):
         marginal = (log_q.exp() * (log_q - log_joint)).sum(-1)
         prior = torch.where(labelled, -log_joint.gather(-1, index).squeeze(-1), marginal)
         cross_entropy = -log_q.gather(-1, index).squeeze(-1)
+        if self.latent_classifier is not None:
+            log_s = torch.log_softmax(self.latent_classifier(z), dim=-1)
+            cross_entropy = cross_entropy - log_s.gather(-1, index).squeeze(-1)
         classification = (cross_entropy * labelled).sum() / labelled.sum().clamp_min(1)
         return prior.mean(), classification
 

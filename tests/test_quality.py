@@ -49,11 +49,13 @@ def test_well_separated_blobs_are_recovered_exactly():
 def test_labels_separate_the_classes_of_iris():
     """umap-learn's supervised bar is KMeans ARI >= 0.95 on iris; DDVIEmbedding's
     embedding stays a function of x (transform needs no labels), and the two
-    touching iris classes cost it a few rows (benchmarks/results/supervised.md)."""
+    touching iris classes cost it a row or two (0.96 on seeds 42 and 0, 0.94 on
+    seed 1; 0.89 to 0.92 before the classifier of the latent;
+    benchmarks/results/supervised.md)."""
     X, y = load_iris(return_X_y=True)
     Z = DDVIEmbedding(random_state=0).fit_transform(X, y)
     labels = KMeans(n_clusters=3, n_init=10, random_state=0).fit_predict(Z)
-    assert adjusted_rand_score(y, labels) >= 0.9
+    assert adjusted_rand_score(y, labels) >= 0.93
 
 
 def test_heldout_rows_embed_as_well_as_training_rows():
