@@ -1,4 +1,6 @@
-"""Data movement: training rows on the device, host batches for inference."""
+"""Data movement and statistics: training rows on the device, host batches for
+inference, and the per-feature moments and outlier-robust input scaling the
+model is built from."""
 
 from __future__ import annotations
 
