@@ -203,7 +203,7 @@ def test_score_rises_with_training(digits):
 
 def test_score_is_the_elbo_with_kl_weight_one(digits):
     """score_samples uses the KL terms at full weight, whatever kl_weight trained with."""
-    from skddvi.estimator import _SCORE_DRAWS, _SCORE_SEED
+    from skddvi._generative import _SCORE_DRAWS, _SCORE_SEED
 
     X, _ = digits
     model = DDVIEmbedding(**{**FAST, "kl_weight": 1e-4}).fit(X)
