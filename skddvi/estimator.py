@@ -401,11 +401,12 @@ class DDVIEmbedding(
             alike), and a second classifier, linear in the embedding, is
             trained on the labelled rows, so that the classes are apart in the
             map (an auxiliary term, outside the ELBO; not with
-            ``graph_weight=0``, the paper's model). None, or all -1, is an unsupervised fit; so is a
-            continuous ``y`` (floats that are not all whole numbers, or more
-            than 20 distinct float values, such as a regressor's target that a
-            Pipeline passes to every step), with a warning. Int and string
-            labels are class labels however many there are.
+            ``graph_weight=0``, the paper's model). None, or all -1, is an
+            unsupervised fit; so is a continuous ``y`` (floats that are not
+            all whole numbers, or more than 20 distinct float values, such as
+            a regressor's target that a Pipeline passes to every step), with a
+            warning. Int and string labels are class labels however many there
+            are.
 
         Returns
         -------
