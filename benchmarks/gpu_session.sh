@@ -2,7 +2,8 @@
 # The checks and benchmarks run on a lent CUDA machine, in one go (that machine
 # has no network: wheels of umap-learn and pynndescent travel in .whl/, MNIST and
 # eHGDP in benchmarks/cache/). Results land in benchmarks/results/*_gpu.* and,
-# when OUT is set, are copied there after each step, with each step's log.
+# when OUT is set, are copied there after each step, with the steps' output in
+# OUT/gpu_session.log (one file: the device tool brings back at most eight).
 # BUDGET (seconds, default 570) bounds the whole session: each step gets at most
 # its own limit and never more than what is left.
 set -u
@@ -26,14 +27,17 @@ step() {  # step NAME LIMIT COMMAND...: run with the smaller of LIMIT and the ti
     if ((limit < 20)); then echo "== $name: skipped, ${left}s left"; return; fi
     echo "== $name (limit ${limit}s)"
     local start=$SECONDS
-    timeout "$limit" "$@" >"$OUT/$name.log" 2>&1
+    echo "== $name" >>"$OUT/gpu_session.log"
+    timeout "$limit" "$@" >"$OUT/step.log" 2>&1
     echo "== $name: rc $? after $((SECONDS - start))s"
-    tail -12 "$OUT/$name.log"
+    tail -12 "$OUT/step.log"
+    cat "$OUT/step.log" >>"$OUT/gpu_session.log"
+    rm "$OUT/step.log"
     find benchmarks/results -name "$name.*" -newer "$STARTED" -exec cp {} "$OUT/" \;
 }
 
 step gpu_tests 90 python3 -m pytest tests/test_gpu.py -q -p no:cacheprovider -rA -W error::RuntimeWarning
-step speed_gpu 240 python3 benchmarks/speed.py --skip memory --output-suffix _gpu
+step speed_gpu 230 python3 benchmarks/speed.py --skip memory --output-suffix _gpu
 step embedding_quality_gpu 180 python3 benchmarks/embedding_quality.py --datasets mnist \
     --mnist-train 60000 --methods DDVIEmbedding,UMAP,PCA --output-suffix _gpu
 step paper_genotypes_gpu 400 python3 benchmarks/paper/genotypes.py --paper --output-suffix _gpu
