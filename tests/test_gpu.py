@@ -149,8 +149,21 @@ def test_clustering_and_semi_supervised_on_cuda(digits):
     X, y = digits
     clusters = DDVIEmbedding(prior="mixture", n_epochs=10, random_state=0, device="cuda")
     assert clusters.fit_predict(X[:600]).shape == (600,)
-    partial = y[:600].copy()
-    partial[300:] = -1
-    model = DDVIEmbedding(prior="pinwheel", n_epochs=20, random_state=0, device="cuda")
-    model.fit(X[:600], partial)
-    assert np.mean(model.predict(X[:300]) == y[:300]) > 0.8
+    # The CPU test's semi-supervised fit (test_clustering.py): 200 labelled
+    # rows, 210 steps. At 20 steps the pinwheel's predict varied from 0.73 to
+    # 0.92 between seeds and devices; here the CPU's seeds 0-3 gave 0.93-0.99
+    # on the labelled rows and 0.54-0.71 on the others (chance: 0.1).
+    partial = y.copy()
+    partial[200:] = -1
+    model = DDVIEmbedding(
+        prior="pinwheel",
+        n_epochs=30,
+        hidden_dims=(64,),
+        n_steps=3,
+        batch_size=256,
+        random_state=0,
+        device="cuda",
+    ).fit(X, partial)
+    predicted = model.predict(X)
+    assert np.mean(predicted[:200] == y[:200]) >= 0.9
+    assert np.mean(predicted[200:] == y[200:]) >= 0.4
