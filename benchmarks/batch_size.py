@@ -28,7 +28,7 @@ from datasets import load_mnist
 from skddvi import DDVIEmbedding
 from skddvi.metrics import knn_accuracy, trustworthiness
 
-GRID = [(40, 1024), (20, 1024), (40, 2048), (20, 2048), (40, 4096), (80, 4096)]
+GRID = [(40, 1024), (20, 1024), (40, 2048), (20, 2048), (40, 4096), (80, 4096), (80, 2048)]
 
 
 def main() -> None:
