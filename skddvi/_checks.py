@@ -114,6 +114,18 @@ def _looks_continuous(labels: np.ndarray) -> bool:
     return not whole or len(np.unique(labels)) > _MAX_FLOAT_CLASSES
 
 
+def warn_few_rows(n_neighbors: int, n_samples: int) -> None:
+    """Warn, as UMAP does, when ``n_neighbors`` is not below the number of
+    rows: the graph then gives each row all the others."""
+    if n_neighbors >= n_samples > 1:
+        warnings.warn(
+            f"n_neighbors={n_neighbors} is not below the number of rows ({n_samples}); "
+            f"each row gets its {n_samples - 1} other rows as neighbours.",
+            UserWarning,
+            stacklevel=_FIT_CALLER,
+        )
+
+
 def check_float32_scale(variance: np.ndarray) -> None:
     """Raise a ``ValueError`` if the data's common scale (the root of the mean
     feature variance) is outside what float32 training represents."""

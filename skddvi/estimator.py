@@ -20,6 +20,7 @@ from ._checks import (
     refittable,
     resolve_device,
     sum_duplicates,
+    warn_few_rows,
 )
 from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._data import DeviceRows, feature_moments, host_batches, input_scaling
@@ -125,7 +126,8 @@ class DDVIEmbedding(
         Weight of the sleep term, relative to the KL terms.
     n_neighbors : int, default=15
         Size of the k-nearest-neighbour graph whose edges the model also
-        explains (see ``graph_weight``), as in UMAP.
+        explains (see ``graph_weight``), as in UMAP. At least the number of
+        rows warns (as UMAP does) and gives each row all the other rows.
     metric : {"euclidean", "manhattan", "cosine", "correlation", "chebyshev", \
             "canberra", "braycurtis", "hamming", "jaccard", "hellinger", \
             "sqeuclidean"}, default="euclidean"
@@ -493,6 +495,7 @@ class DDVIEmbedding(
         )
         graph = edge_weights = non_edges = None
         if self.graph_weight > 0:
+            warn_few_rows(self.n_neighbors, n_samples)
             graph, edge_weights, non_edges = observed_graph(
                 graph_rows(X, graph_pca, seed),
                 self.n_neighbors,

@@ -726,3 +726,16 @@ def test_hellinger_refuses_principal_components_and_negative_values(digits):
     with pytest.raises(ValueError, match="needs non-negative X"):
         model.fit(X - 8.0)
     assert not hasattr(model, "embedding_")
+
+
+def test_more_neighbours_than_rows_warns_as_umap_does(digits):
+    """UMAP warns and truncates n_neighbors to the rows there are; so does the
+    graph here, and the warning points at the caller's fit."""
+    X = digits[0][:12]
+    with pytest.warns(UserWarning, match=r"n_neighbors=15 .* \(12\); .* 11 other rows") as record:
+        DDVIEmbedding(**FAST).fit(X)
+    assert record[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        DDVIEmbedding(**FAST, n_neighbors=11).fit(X)
+        DDVIEmbedding(**FAST, graph_weight=0).fit(X)  # no graph, nothing truncated
