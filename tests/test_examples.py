@@ -19,7 +19,7 @@ def test_example_runs(path, tmp_path, monkeypatch, capsys):
         warnings.simplefilter("error", UserWarning)
         # ...but not pyparsing's deprecation notices (UserWarning and DeprecationWarning
         # both), which older matplotlib (3.6.0 to 3.10.0 at least) triggers on import
-        warnings.simplefilter("default", DeprecationWarning)
+        warnings.filterwarnings("default", category=DeprecationWarning, module="matplotlib")
         runpy.run_path(str(path), run_name="__main__")
     out = capsys.readouterr().out
     assert not re.search(r"\bnan\b", out, re.IGNORECASE)
