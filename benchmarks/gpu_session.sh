@@ -6,7 +6,9 @@
 # OUT/gpu_session.log (one file: the device tool brings back at most eight).
 # BUDGET (seconds, default 570) bounds the whole session: each step gets at most
 # its own limit and never more than what is left. On an H200 the first four steps
-# took 545 s (stop 26) and the last 65 s, in a second call.
+# took 545 s (stop 26) and the batch-size grid 65 s, in a second call.
+# ONLY (step names, space-separated) runs just those steps, e.g.
+#   ONLY="gpu_tests batch_size_seeds_gpu" bash benchmarks/gpu_session.sh
 set -u
 OUT=${OUT:-benchmarks/results}
 BUDGET=${BUDGET:-570}
@@ -23,6 +25,7 @@ python3 -c "import torch, sklearn, numba; print('torch', torch.__version__, 'skl
 step() {  # step NAME LIMIT COMMAND...: run with the smaller of LIMIT and the time left
     local name=$1 limit=$2
     shift 2
+    if [[ -n "${ONLY:-}" && " $ONLY " != *" $name "* ]]; then return; fi
     local left=$((BUDGET - SECONDS))
     ((left < limit)) && limit=$left
     if ((limit < 20)); then echo "== $name: skipped, ${left}s left"; return; fi
@@ -43,4 +46,6 @@ step embedding_quality_gpu 180 python3 benchmarks/embedding_quality.py --dataset
     --mnist-train 60000 --methods DDVIEmbedding,UMAP,PCA --output-suffix _gpu
 step paper_genotypes_gpu 400 python3 benchmarks/paper/genotypes.py --paper --output-suffix _gpu
 step batch_size_gpu 120 python3 benchmarks/batch_size.py --output-suffix _gpu
+step batch_size_seeds_gpu 240 python3 benchmarks/batch_size.py --seeds 3 --umap \
+    --grid 40x2048,80x4096,80x2048 --output-suffix _seeds_gpu
 true
