@@ -9,6 +9,7 @@ from contextlib import contextmanager
 import numpy as np
 import scipy.sparse as sp
 import torch
+from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import column_or_1d
 
 __all__ = [
@@ -63,6 +64,14 @@ def encode_labels(y, n_samples: int):
     """``(index of each row's class, -1 if unlabelled; classes)``, or ``(None, None)``."""
     if y is None:
         return None, None
+    shape = getattr(y, "shape", None)
+    if shape is not None and len(shape) == 2 and shape[1] == 1:
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected. Please change "
+            "the shape of y to (n_samples,), for example using ravel().",
+            DataConversionWarning,
+            stacklevel=_FIT_CALLER,
+        )
     y = column_or_1d(y)
     if len(y) != n_samples:
         raise ValueError(f"y has {len(y)} labels but X has {n_samples} rows.")

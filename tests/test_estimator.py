@@ -642,6 +642,18 @@ def test_labels_of_mixed_types_are_a_type_error(digits):
         DDVIEmbedding(**FAST).fit(digits[0][:50], y)
 
 
+def test_column_vector_labels_warn_as_in_scikit_learn(digits):
+    """A (n, 1) y is read as its column, with scikit-learn's DataConversionWarning
+    pointing at the caller's line."""
+    from sklearn.exceptions import DataConversionWarning
+
+    X, y = digits[0][:60], digits[1][:60]
+    with pytest.warns(DataConversionWarning, match="column-vector y") as record:
+        model = DDVIEmbedding(**FAST).fit(X, y[:, None])
+    assert record[0].filename == __file__
+    np.testing.assert_array_equal(model.classes_, np.unique(y))
+
+
 def test_missing_labels_are_a_value_error(digits):
     pd = pytest.importorskip("pandas")
     X = digits[0][:50]
