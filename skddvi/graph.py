@@ -561,6 +561,23 @@ def _log_odds_far(u: Tensor, v: Tensor, a: float, b: float, scale: float) -> Ten
 _EPS = 1e-3
 
 
+def gather_rows(pool: Tensor, index: Tensor) -> Tensor:
+    """``pool[index]`` (rows of ``pool``, shape ``(*index.shape, d)``), with a
+    backward pass that is reproducible on the CPU.
+
+    The backward of advanced indexing adds the gradients of repeated indices
+    in an order that depends on thread timing on the CPU once the pool has
+    about 8,192 rows (a batch of 4,096 with its neighbours), so a seeded fit
+    at ``batch_size=4096`` differed from run to run. ``index_select``'s
+    backward adds them in index order, bitwise as advanced indexing does below
+    that size. CUDA keeps advanced indexing (its sort-based backward, which
+    the captured training step was measured with).
+    """
+    if pool.is_cuda:
+        return pool[index]
+    return pool.index_select(0, index.reshape(-1)).view(*index.shape, pool.shape[-1])
+
+
 class EdgeModel(nn.Module):
     """``p(G | z)``: the edge kernel with negative sampling inside a minibatch.
 
@@ -592,7 +609,8 @@ class EdgeModel(nn.Module):
         pick = torch.randint(
             len(pool), (len(z), self.n_negatives), generator=generator, device=z.device
         )
-        return edge_log_likelihood(z, z_neighbor, pool[pick], self.a, self.b, self.scale)
+        negatives = gather_rows(pool, pick)
+        return edge_log_likelihood(z, z_neighbor, negatives, self.a, self.b, self.scale)
 
     def non_edge_log_likelihood(self, z: Tensor, z_other: Tensor) -> Tensor:
         """``log p(e = 0)`` of the pairs ``(z[i], z_other[i])``, shape ``(N,)``."""
