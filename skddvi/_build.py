@@ -9,7 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from ._data import InputScaling, common_scale
-from .graph import EdgeModel
+from .edges import EdgeModel
 from .likelihoods import make_likelihood
 from .model import DDVIModel
 from .networks import MLP

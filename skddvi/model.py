@@ -14,7 +14,7 @@ import weakref
 import torch
 from torch import Tensor, nn
 
-from .graph import EdgeModel
+from .edges import EdgeModel
 from .likelihoods import GaussianLikelihood, Likelihood
 from .objectives import LossTerms, LossWeights
 from .posteriors import Posterior

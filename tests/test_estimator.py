@@ -14,7 +14,7 @@ from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 
 from skddvi import DDVIEmbedding
-from skddvi.graph import kernel_params
+from skddvi.edges import kernel_params
 from skddvi.metrics import knn_accuracy
 from skddvi.priors import GaussianPrior
 

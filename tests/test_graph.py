@@ -9,13 +9,10 @@ from sklearn.neighbors import NearestNeighbors
 from skddvi import DDVIEmbedding
 from skddvi import graph as graph_module
 from skddvi._build import build_model
+from skddvi.edges import EdgeModel, edge_log_likelihood, gather_rows, kernel_params
 from skddvi.graph import (
     METRICS,
-    EdgeModel,
     brute_force_neighbors,
-    edge_log_likelihood,
-    gather_rows,
-    kernel_params,
     knn_adjacency,
     membership_graph,
     mutual_adjacency,
