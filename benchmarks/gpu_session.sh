@@ -6,7 +6,9 @@
 # OUT/gpu_session.log (one file: the device tool brings back at most eight).
 # BUDGET (seconds, default 570) bounds the whole session: each step gets at most
 # its own limit and never more than what is left. On an H200 the first four steps
-# took 545 s (stop 26) and the batch-size grid 65 s, in a second call.
+# took 545 s (stop 26) and the batch-size grid 65 s, in a second call; in stop 28
+# gpu_tests took 31 s, speed_gpu 221 s, embedding_quality_gpu 137 s and
+# batch_size_seeds_gpu 171 s.
 # ONLY (step names, space-separated) runs just those steps, e.g.
 #   ONLY="gpu_tests batch_size_seeds_gpu" bash benchmarks/gpu_session.sh
 set -u

@@ -195,9 +195,14 @@ class DDVIEmbedding(
         million rows in all (3,000 steps of 1024) within 40 to 500 epochs,
         and at least 600 optimisation steps: 600 epochs up to 1,024 rows (one
         batch an epoch), 500 up to 6,000 rows (as UMAP, 500 below 10,000),
-        300 for 10,000, 150 for 20,000, 43 for 70,000, 40 from 75,000. What
-        each part of the rule bought (MNIST 10k, digits, pbmc68k, breast
-        cancer) is measured in ``benchmarks/results/README.md``. Unlike
+        300 for 10,000, 150 for 20,000, 43 for 70,000, 40 from 75,000. On
+        CUDA the floor is 80 epochs (from 37,500 rows on), since there a
+        larger batch costs little more time (see ``batch_size``): on MNIST
+        70k on an H200, 80 epochs of 4096 rows took 6.4 s against 5.6 s for
+        40 of 2048 and raised trustworthiness from 0.942 to 0.948 (three
+        seeds, ``benchmarks/results/batch_size_seeds_gpu.md``). What each
+        part of the rule bought (MNIST 10k, digits, pbmc68k, breast cancer)
+        is measured in ``benchmarks/results/README.md``. Unlike
         UMAP's ``n_epochs``, which moves each point a few times, this trains
         networks: a UMAP setting such as 200 is too few for small data (on
         digits, trustworthiness 0.981 at 300 epochs against 0.985 with the
@@ -207,9 +212,11 @@ class DDVIEmbedding(
         Minibatch size (capped at the number of rows). Non-edges of the graph
         are sampled inside the minibatch, so large batches help. ``"auto"``
         is 1024, doubled (up to 8192) while an epoch still has at least 32
-        steps: 1024 up to 65,535 rows, 2048 for MNIST's 70,000. On MNIST 70k
-        (GPU, 40 epochs, learning rate 1e-2) 2048 beat 1024 on 10-NN accuracy
-        (0.964 against 0.954) in half the steps.
+        steps: 1024 up to 65,535 rows, 2048 for MNIST's 70,000. On CUDA it
+        doubles while an epoch has at least 16 steps: 2048 from 32,768 rows,
+        4096 for MNIST's 70,000. On MNIST 70k (GPU, 40 epochs, learning rate
+        1e-2) 2048 beat 1024 on 10-NN accuracy (0.964 against 0.954) in half
+        the steps.
     learning_rate : float, default=5e-3
         Initial learning rate of Adam; it decays linearly to 2% of this value.
         Gradients are clipped to norm 1. Against 1e-2, 5e-3 raised 10-NN
@@ -223,7 +230,10 @@ class DDVIEmbedding(
         On CUDA with dense input, one training step is captured as a CUDA
         graph and replayed for every batch (on an H200, 2.9 ms a step
         against 21 ms launched eagerly), and the neighbour graph is an exact
-        search on the GPU.
+        search on the GPU. With ``n_epochs=None`` and ``batch_size="auto"``,
+        sets of 32,768 rows or more train on CUDA with larger batches and
+        more epochs than on the CPU (see those parameters), so the same
+        seed does not give the same fit on both.
     n_jobs : int, default=None
         CPU threads for the neighbour search and for torch while fitting and
         inferring (``transform``, ``score``, ...): -1 uses all cores, -2 all
@@ -482,9 +492,10 @@ class DDVIEmbedding(
             offset=offset,
             scaling=input_scaling(X, mean, variance),
         ).to(device)
+        cuda = device.type == "cuda"
         plan = TrainingPlan(
-            n_epochs=resolve_n_epochs(self.n_epochs, self.batch_size, n_samples),
-            batch_size=resolve_batch_size(self.batch_size, n_samples),
+            n_epochs=resolve_n_epochs(self.n_epochs, self.batch_size, n_samples, cuda),
+            batch_size=resolve_batch_size(self.batch_size, n_samples, cuda),
             learning_rate=self.learning_rate,
             kl_weight=self.kl_weight,
             kl_warmup=self.kl_warmup,

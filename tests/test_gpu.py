@@ -167,3 +167,26 @@ def test_clustering_and_semi_supervised_on_cuda(digits):
     predicted = model.predict(X)
     assert np.mean(predicted[:200] == y[:200]) >= 0.9
     assert np.mean(predicted[200:] == y[200:]) >= 0.4
+
+
+def test_auto_epochs_and_batch_on_cuda_see_large_sets_twice(monkeypatch):
+    import skddvi.estimator
+
+    class Planned(Exception):
+        """Stops the fit before training: only the plan is asked about."""
+
+    plans = []
+
+    def record(model, data, plan, generator, verbose):
+        plans.append(plan)
+        raise Planned
+
+    monkeypatch.setattr(skddvi.estimator, "train", record)
+    X = np.random.default_rng(0).normal(size=(70_000, 4))
+    with pytest.raises(Planned):
+        DDVIEmbedding(graph_weight=0, device="cuda").fit(X)
+    with pytest.raises(Planned):
+        DDVIEmbedding(graph_weight=0, device="cpu").fit(X)
+    (cuda, cpu) = plans
+    assert (cuda.n_epochs, cuda.batch_size) == (80, 4096)
+    assert (cpu.n_epochs, cpu.batch_size) == (43, 2048)

@@ -25,6 +25,27 @@ def test_n_epochs_none_is_chosen_from_data_size():
     assert resolve_n_epochs(None, 64, 20_000) == 150
 
 
+def test_n_epochs_none_on_cuda_sees_large_sets_twice_as_often():
+    assert resolve_n_epochs(None, "auto", 70_000, cuda=True) == 80  # the CUDA floor
+    assert resolve_n_epochs(None, "auto", 10**6, cuda=True) == 80
+    assert resolve_n_epochs(None, "auto", 40_000, cuda=True) == 80  # 75 on the CPU
+    # Below 37,500 rows the 3 million row visits already ask for 80 or more.
+    for n_samples in (1797, 10_000, 20_000, 37_500):
+        assert resolve_n_epochs(None, "auto", n_samples, cuda=True) == resolve_n_epochs(
+            None, "auto", n_samples
+        )
+    assert resolve_n_epochs(5, "auto", 70_000, cuda=True) == 5
+
+
+@pytest.mark.parametrize(
+    ("n_samples", "expected"),
+    [(500, 500), (1797, 1024), (32_767, 1024), (32_768, 2048), (70_000, 4096), (10**7, 8192)],
+)
+def test_auto_batch_size_on_cuda_keeps_16_steps_per_epoch(n_samples, expected):
+    assert resolve_batch_size("auto", n_samples, cuda=True) == expected
+    assert resolve_batch_size(300, n_samples, cuda=True) == min(300, n_samples)
+
+
 @pytest.mark.parametrize(
     ("n_samples", "expected"),
     [(500, 500), (1797, 1024), (65_535, 1024), (65_536, 2048), (70_000, 2048), (10**7, 8192)],
