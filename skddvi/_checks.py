@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 import torch
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.validation import column_or_1d
@@ -22,6 +25,8 @@ __all__ = [
     "refittable",
     "resolve_device",
     "sum_duplicates",
+    "unlabelled_rows",
+    "user_stacklevel",
 ]
 
 
@@ -54,10 +59,22 @@ def refittable(prior, classes) -> bool:
 # Int and string labels are labels however many (scikit-learn's convention).
 _MAX_FLOAT_CLASSES = 20
 
-# warnings.warn's stacklevel from encode_labels to the caller of fit:
-# encode_labels, DDVIEmbedding._fit, DDVIEmbedding.fit, scikit-learn's
-# _fit_context wrapper, the caller.
-_FIT_CALLER = 5
+# Code whose frames a warning skips to reach the user's line: this package and
+# scikit-learn (its fit-context and set_output wrappers, Pipeline, searches).
+_LIBRARY_DIRS = tuple(os.path.dirname(path) + os.sep for path in (__file__, sklearn.__file__))
+
+
+def user_stacklevel() -> int:
+    """``warnings.warn``'s ``stacklevel`` for a warning raised by the calling
+    function that points at the first frame outside skddvi and scikit-learn:
+    the user's ``fit``, ``fit_transform``, ``fit_predict`` or ``Pipeline.fit``
+    call, however many wrappers lie between."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_LIBRARY_DIRS):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def encode_labels(y, n_samples: int):
@@ -70,14 +87,14 @@ def encode_labels(y, n_samples: int):
             "A column-vector y was passed when a 1d array was expected. Please change "
             "the shape of y to (n_samples,), for example using ravel().",
             DataConversionWarning,
-            stacklevel=_FIT_CALLER,
+            stacklevel=user_stacklevel(),
         )
     y = column_or_1d(y)
     if len(y) != n_samples:
         raise ValueError(f"y has {len(y)} labels but X has {n_samples} rows.")
     if _missing_labels(y).any():
         raise ValueError("y has missing labels (NaN or None); mark unlabelled rows with -1.")
-    unlabelled = y == -1 if y.dtype.kind in "iuf" else y.astype(str) == "-1"
+    unlabelled = unlabelled_rows(y)
     if unlabelled.all():
         return None, None
     if y.dtype.kind == "f" and _looks_continuous(y[~unlabelled]):
@@ -88,7 +105,7 @@ def encode_labels(y, n_samples: int):
             "reads y as class labels, so it ignores this y and fits without labels. Pass "
             "integer or string labels (-1 for unlabelled rows) to fit with labels.",
             UserWarning,
-            stacklevel=_FIT_CALLER,
+            stacklevel=user_stacklevel(),
         )
         return None, None
     try:
@@ -101,6 +118,11 @@ def encode_labels(y, n_samples: int):
     encoded = np.full(n_samples, -1, dtype=np.int64)
     encoded[~unlabelled] = codes
     return encoded, classes
+
+
+def unlabelled_rows(y: np.ndarray) -> np.ndarray:
+    """Which rows of the 1-D labels ``y`` are unlabelled: marked -1 (or "-1")."""
+    return y == -1 if y.dtype.kind in "iuf" else y.astype(str) == "-1"
 
 
 def _missing_labels(y: np.ndarray) -> np.ndarray:
@@ -131,7 +153,7 @@ def warn_few_rows(n_neighbors: int, n_samples: int) -> None:
             f"n_neighbors={n_neighbors} is not below the number of rows ({n_samples}); "
             f"each row gets its {n_samples - 1} other rows as neighbours.",
             UserWarning,
-            stacklevel=_FIT_CALLER,
+            stacklevel=user_stacklevel(),
         )
 
 
@@ -177,7 +199,7 @@ def clip_to_unit_interval(X):
         "clipped to [0, 1]. Scale new rows into [0, 1] as the training rows were, "
         "for example with MinMaxScaler(clip=True).",
         UserWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
     if sp.issparse(X):
         X = X.copy()

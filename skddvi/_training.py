@@ -26,6 +26,7 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from ._checks import user_stacklevel
 from ._data import DeviceRows
 from .model import DDVIModel
 from .objectives import LossTerms, LossWeights, kl_weight_at
@@ -235,7 +236,7 @@ class _GraphedStep:
             warnings.warn(
                 f"CUDA graph capture failed ({error}); training continues without graphs.",
                 RuntimeWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
             self.eager = True
             self._eager()

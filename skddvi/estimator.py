@@ -78,9 +78,11 @@ class DDVIEmbedding(
         works too (see :mod:`skddvi.priors` for the protocol); it is copied,
         never modified.
     n_clusters : int, default=None
-        Number of components of ``prior="mixture"`` (10 when None), whose
-        means, weights and scales are learned with the model. Ignored by the
-        other priors.
+        Number of components of ``prior="mixture"`` (10 when None, or the
+        number of classes of a fit with labels), whose means, weights and
+        scales are learned with the model. With labels it must be at least
+        the number of classes: the components are shared among the classes
+        round-robin. Ignored by the other priors.
     posterior : {"diffusion", "gaussian", "iaf", "adversarial"}, default="diffusion"
         The variational family: the DDVI diffusion chain; or one of the
         paper's baselines with the same encoder, decoder and training: a
@@ -93,8 +95,9 @@ class DDVIEmbedding(
         and a slightly higher ELBO in our benchmarks
         (``benchmarks/results/n_steps5.md``). The paper's reproductions in
         ``benchmarks/paper`` set 20.
-    hidden_dims : tuple of int, default=(256, 256)
-        Hidden widths of the encoder; the decoder mirrors them.
+    hidden_dims : int or tuple of int, default=(256, 256)
+        Hidden widths of the encoder (an int: one hidden layer); the decoder
+        mirrors them.
     likelihood : {"auto", "gaussian", "isotropic", "bernoulli"}, default="auto"
         ``p(x | z)``: Gaussian with a learned variance per feature; Gaussian
         with one learned variance shared by all features (``"isotropic"``, the
@@ -274,8 +277,10 @@ class DDVIEmbedding(
         The device the model was trained on.
     history_ : dict of ndarray
         Per epoch: ``loss`` (the weighted training loss), ``reconstruction``,
-        ``prior``, ``auxiliary_kl``, ``sleep`` (batch means, in nats per row)
-        and ``kl_weight``.
+        ``prior``, ``auxiliary_kl``, ``sleep``, ``graph`` (the edges' negative
+        log-likelihood), ``adversarial`` (the adversarial posterior's
+        regulariser), ``classification`` (a fit with labels) as batch means in
+        nats per row (0 where a term does not apply), and ``kl_weight``.
     loss_curve_ : list of float
         Training loss at the end of each epoch.
     n_iter_ : int
@@ -309,7 +314,7 @@ class DDVIEmbedding(
         "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
         "posterior": [StrOptions(set(POSTERIORS))],
         "n_steps": [Interval(Integral, 1, None, closed="left")],
-        "hidden_dims": ["array-like"],
+        "hidden_dims": ["array-like", Interval(Integral, 1, None, closed="left")],
         "likelihood": [StrOptions({"auto", "gaussian", "isotropic", "bernoulli"})],
         "kl_weight": [Interval(Real, 0, None, closed="left")],
         "kl_warmup": [Interval(Real, 0, 1, closed="both")],

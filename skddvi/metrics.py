@@ -5,7 +5,8 @@ NMI of a clustering of the embedding) or with the data (trustworthiness,
 re-exported from scikit-learn). The scorer factories return callables with
 scikit-learn's scorer signature ``scorer(estimator, X, y)``: they embed ``X``
 with ``estimator.transform`` (any fitted transformer or pipeline) and score
-the embedding against ``y``.
+the embedding against ``y``. Rows labelled -1 (unlabelled, as in a
+semi-supervised ``fit(X, y)``) are left out of the label scores.
 
 Examples
 --------
@@ -35,6 +36,9 @@ from sklearn.metrics.cluster import contingency_matrix
 from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
+from sklearn.utils.validation import column_or_1d
+
+from ._checks import unlabelled_rows
 
 __all__ = [
     "cluster_embedding",
@@ -140,15 +144,18 @@ def clustering_scorer(
     Returns
     -------
     scorer : callable ``scorer(estimator, X, y) -> float``
+        Clusters the embedding of every row of ``X`` and scores the clusters
+        of the labelled rows (``y`` other than -1) against their labels.
     """
     if metric not in _CLUSTER_SCORES:
         raise ValueError(f"metric must be one of {sorted(_CLUSTER_SCORES)}, got {metric!r}.")
     if method not in ("kmeans", "gmm"):
         raise ValueError(f"method must be 'kmeans' or 'gmm', got {method!r}.")
 
-    def scorer(estimator, X, y) -> float:
+    def scorer(estimator, X, y=None) -> float:
+        y, labelled = _labelled_rows(y, scorer.__name__)
         labels = cluster_embedding(estimator.transform(X), n_clusters, method, random_state)
-        return float(_CLUSTER_SCORES[metric](y, labels))
+        return float(_CLUSTER_SCORES[metric](y[labelled], labels[labelled]))
 
     scorer.__name__ = f"{method}_{metric}"
     return scorer
@@ -160,17 +167,40 @@ def knn_scorer(n_neighbors: int = 10, cv: int = 5, random_state=0) -> Callable:
     Returns
     -------
     scorer : callable ``scorer(estimator, X, y) -> float``
+        The accuracy among the labelled rows (``y`` other than -1).
     """
 
-    def scorer(estimator, X, y) -> float:
-        return knn_accuracy(estimator.transform(X), y, n_neighbors, cv, random_state)
+    def scorer(estimator, X, y=None) -> float:
+        y, labelled = _labelled_rows(y, scorer.__name__)
+        X_embedded = estimator.transform(X)[labelled]
+        return knn_accuracy(X_embedded, y[labelled], n_neighbors, cv, random_state)
 
     scorer.__name__ = f"knn{n_neighbors}_accuracy"
     return scorer
 
 
+def _labelled_rows(y, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``y`` as a 1-D array and the mask of its rows with a label (not -1);
+    a ``TypeError`` without ``y``."""
+    if y is None:
+        raise TypeError(
+            f"The {name} scorer compares the embedding with labels y, and none were "
+            "passed; pass y, or score without labels with trustworthiness_scorer()."
+        )
+    y = column_or_1d(y)
+    labelled = ~unlabelled_rows(y)
+    if not labelled.any():
+        raise ValueError(f"The {name} scorer needs labelled rows; every label of y is -1.")
+    return y, labelled
+
+
 def trustworthiness_scorer(n_neighbors: int = 10) -> Callable:
     """Scorer: trustworthiness of the embedding of ``X`` (``y`` is ignored).
+
+    Neighbours in the data are those of ``X`` as the scorer receives it: for a
+    pipeline such as ``make_pipeline(StandardScaler(), DDVIEmbedding())``,
+    those of the unscaled rows, not of the scaled rows the embedding was fitted
+    on. Score the embedding step on its own input to measure what it kept.
 
     Returns
     -------

@@ -92,6 +92,26 @@ class GaussianPrior(Prior):
         return noise * self.scale
 
 
+def _check_component_labels(labels: np.ndarray, n_mix: int) -> None:
+    """Raise a ``ValueError`` unless ``labels`` gives each of the ``n_mix``
+    components a group ``0 .. G-1`` and every group has a component (a group
+    without one has probability 0: a class of it could not be fitted)."""
+    whole = labels.dtype.kind in "iu" or (
+        labels.dtype.kind == "f" and np.array_equal(labels, np.round(labels))
+    )
+    if labels.shape != (n_mix,) or not whole or labels.min() < 0:
+        raise ValueError(
+            f"component_labels must hold one non-negative int group per component "
+            f"({n_mix}), got {labels.tolist()!r}."
+        )
+    empty = np.setdiff1d(np.arange(int(labels.max()) + 1), labels)
+    if empty.size:
+        raise ValueError(
+            f"component_labels must number the groups 0 to {int(labels.max())} with at least "
+            f"one component each; groups {empty.tolist()} have none."
+        )
+
+
 class MixturePrior(Prior):
     """Gaussian mixture with full covariances.
 
@@ -131,6 +151,7 @@ class MixturePrior(Prior):
         if weights.shape != (n_mix,) or np.any(weights <= 0):
             raise ValueError("weights must be positive, one per component.")
         labels = np.arange(n_mix) if component_labels is None else np.asarray(component_labels)
+        _check_component_labels(labels, n_mix)
         self.n_components = dim
         scale_tril = torch.linalg.cholesky(covariances)
         self.means = nn.Parameter(means, requires_grad=trainable)

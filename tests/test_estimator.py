@@ -453,6 +453,7 @@ def test_wrong_number_of_features_at_transform(fitted):
         ({"n_epochs": 0}, "n_epochs"),
         ({"hidden_dims": (16, 0)}, "hidden_dims"),
         ({"hidden_dims": ()}, "hidden_dims"),
+        ({"hidden_dims": 0}, "hidden_dims"),
         ({"device": "banana"}, "device"),
         ({"prior": "pinwheel", "n_components": 3}, "pinwheel.*n_components=3"),
         ({"prior": "square", "n_components": 1}, "square.*n_components=1"),
@@ -464,6 +465,14 @@ def test_invalid_parameters_raise_at_fit(digits, params, message):
     with pytest.raises(ValueError, match=message):
         model.fit(digits[0][:50])
     assert not hasattr(model, "embedding_")
+
+
+def test_an_int_hidden_dims_is_one_hidden_layer(digits):
+    """As MLPClassifier's hidden_layer_sizes=100."""
+    model = DDVIEmbedding(**{**FAST, "hidden_dims": 16}).fit(digits[0][:50])
+    widths = [m.out_features for m in model.module_.modules() if isinstance(m, torch.nn.Linear)]
+    assert 16 in widths and 32 not in widths
+    assert model.get_params()["hidden_dims"] == 16
 
 
 def test_unavailable_cuda_is_a_value_error(digits):
@@ -652,6 +661,31 @@ def test_column_vector_labels_warn_as_in_scikit_learn(digits):
         model = DDVIEmbedding(**FAST).fit(X, y[:, None])
     assert record[0].filename == __file__
     np.testing.assert_array_equal(model.classes_, np.unique(y))
+
+
+def test_fit_warnings_point_at_the_users_line_through_every_entry_point(digits):
+    """fit_transform, fit_predict, set_output's wrapper and a Pipeline all lie
+    between the user and the check; the warning skips them all."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = digits[0][:12], np.linspace(0.0, 1.0, 12)  # a continuous y warns
+    calls = {
+        "fit": lambda: DDVIEmbedding(**FAST).fit(X, y),
+        "fit_transform": lambda: DDVIEmbedding(**FAST).fit_transform(X, y),
+        "set_output": lambda: (
+            DDVIEmbedding(**FAST).set_output(transform="default").fit_transform(X, y)
+        ),
+        "fit_predict": lambda: DDVIEmbedding(**FAST, prior="mixture", n_clusters=2).fit_predict(
+            X, y
+        ),
+        "pipeline": lambda: make_pipeline(StandardScaler(), DDVIEmbedding(**FAST)).fit(X, y),
+    }
+    for name, call in calls.items():
+        with pytest.warns(UserWarning) as record:
+            call()
+        lines = {(w.filename, str(w.message)[:20]) for w in record}
+        assert {filename for filename, _ in lines} == {__file__}, (name, lines)
 
 
 def test_missing_labels_are_a_value_error(digits):

@@ -107,6 +107,30 @@ def test_knn_scorer_with_fitted_pca(blobs):
     assert scorer(pca, X, y) == knn_accuracy(pca.transform(X), y, 5, 3)
 
 
+@pytest.mark.parametrize("marker", [-1, "-1"])
+def test_label_scorers_leave_out_unlabelled_rows(blobs, marker):
+    """Rows marked -1 (as in a semi-supervised fit) are not a class to score against."""
+    X, y = blobs
+    pca = PCA(n_components=2).fit(X)
+    y_partial = y.astype(type(marker)).astype(object)
+    unlabelled = np.random.default_rng(0).random(len(y)) < 0.8
+    y_partial[unlabelled] = marker
+    y_partial = y_partial.astype(type(marker))
+    for scorer in (clustering_scorer(3), clustering_scorer(3, metric="ari"), knn_scorer(5, cv=3)):
+        assert scorer(pca, X, y_partial) == pytest.approx(1.0)  # -1 as a class: about 0.1
+    y_none = np.full(len(y), marker)
+    with pytest.raises(ValueError, match="every label of y is -1"):
+        knn_scorer()(pca, X, y_none)
+
+
+def test_label_scorers_without_labels_say_so(blobs):
+    X, _ = blobs
+    pca = PCA(n_components=2).fit(X)
+    for scorer in (clustering_scorer(3), knn_scorer()):
+        with pytest.raises(TypeError, match=r"labels y.*trustworthiness_scorer"):
+            scorer(pca, X)
+
+
 def test_trustworthiness_scorer_with_fitted_pca(blobs):
     X, y = blobs
     pca = PCA(n_components=2).fit(X)

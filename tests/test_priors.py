@@ -535,3 +535,16 @@ def test_fit_to_moves_the_mixture_onto_clusters_and_skips_too_few_distinct_point
         warnings.simplefilter("error")  # no KMeans ConvergenceWarning
         prior.fit_to(centres[:2].repeat(10, 1))  # two distinct points, three components
     assert all(torch.equal(a, b) for a, b in zip(before, prior.parameters()))
+
+
+def test_mixture_component_labels_must_give_every_group_a_component():
+    """A group without a component has probability 0; a semi-supervised fit of its
+    class would diverge, so the prior refuses it when built."""
+    means, covariances = np.array([[2.0, 0], [-2, 0], [0, 2]]), np.tile(np.eye(2) * 0.1, (3, 1, 1))
+    with pytest.raises(ValueError, match=r"groups \[1\] have none"):
+        MixturePrior(means, covariances, component_labels=[0, 0, 2])
+    for labels in ([0, 1], [-1, 0, 1], [0, 0.5, 1]):
+        with pytest.raises(ValueError, match="one non-negative int group per component"):
+            MixturePrior(means, covariances, component_labels=labels)
+    prior = MixturePrior(means, covariances, component_labels=[1, 0, 1.0])
+    assert prior.n_groups == 2
