@@ -74,6 +74,12 @@ _SPARSE_METRICS = ("euclidean", "manhattan", "cosine", "hellinger", "sqeuclidean
 _UNIT_NORM_METRICS = ("cosine", "correlation")
 # Above this many rows, approximate neighbours from pynndescent when installed.
 _EXACT_LIMIT = 20_000
+# Candidates beyond the k nearest that the exact search asks for, so that ties
+# in distance at the k-th neighbour can be broken by index (see
+# _kneighbors_ties_by_index); rows whose tie runs past them ask again for more.
+_TIE_MARGIN = 8
+# Rows asked again at once for more candidates (rows x candidates distances).
+_TIE_ENTRIES = 2**24
 # On a CUDA device, exact neighbours by brute force up to this many rows: one
 # matrix product per block, no compilation on first use (pynndescent's numba
 # code compiles then). On an H200 a whole 2-epoch fit of MNIST 70k, this
@@ -195,8 +201,54 @@ def _search(
 
     X = X.tocsr() if sp.issparse(X) else X
     search = NearestNeighbors(n_neighbors=k, metric=metric, n_jobs=n_jobs).fit(X)
-    distances, indices = search.kneighbors(X)
+    return _kneighbors_ties_by_index(search, X, k)
+
+
+def _kneighbors_ties_by_index(search, X, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest rows of each row of ``X`` from a fitted
+    ``NearestNeighbors``, with equal distances ordered (and cut at the k-th) by
+    the smaller index.
+
+    scikit-learn breaks such ties in an order that depends on how its threads
+    split the work (the number of threads, and which OpenMP runtime was loaded
+    first), and data with whole-number values (pixels, counts, genotypes) has
+    many; the graph, and so a seeded fit, would depend on them. The distances
+    themselves do not. Each row gets ``k + _TIE_MARGIN`` candidates; a row whose
+    k-th distance is also its last candidate's is asked again for four times as
+    many, until its tie ends or all rows are candidates.
+    """
+    n = X.shape[0]
+    width = min(k + _TIE_MARGIN, n)
+    distances, indices = _sorted_by_distance_then_index(*search.kneighbors(X, width))
+    pending = _tie_runs_past(distances, k, width < n)
+    distances, indices = distances[:, :k].copy(), indices[:, :k].copy()
+    while pending.size:
+        width = min(4 * width, n)
+        runs_past = []
+        for part in np.array_split(pending, -(-pending.size * width // _TIE_ENTRIES)):
+            found, found_indices = _sorted_by_distance_then_index(
+                *search.kneighbors(X[part], width)
+            )
+            distances[part], indices[part] = found[:, :k], found_indices[:, :k]
+            runs_past.append(part[_tie_runs_past(found, k, width < n)])
+        pending = np.concatenate(runs_past)
     return indices, distances
+
+
+def _tie_runs_past(distances: np.ndarray, k: int, more: bool) -> np.ndarray:
+    """Rows whose k-th distance equals their last candidate's (so rows of a
+    smaller index may lie beyond the candidates), when there are ``more`` rows."""
+    if not more:
+        return np.empty(0, dtype=np.int64)
+    return np.flatnonzero(distances[:, k - 1] == distances[:, -1])
+
+
+def _sorted_by_distance_then_index(
+    distances: np.ndarray, indices: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's neighbours sorted by distance, equal distances by index."""
+    order = np.lexsort((indices, distances), axis=-1)
+    return np.take_along_axis(distances, order, -1), np.take_along_axis(indices, order, -1)
 
 
 def unit_norm_rows(X: np.ndarray, centre: bool = False) -> np.ndarray:

@@ -71,6 +71,37 @@ def test_same_random_state_is_bitwise_reproducible(digits, fitted):
     np.testing.assert_array_equal(again.history_["loss"], fitted.history_["loss"])
 
 
+_FIT_HASH = """
+import sys
+if sys.argv[1] == "torch":
+    import torch  # its OpenMP runtime loads before scikit-learn's
+import hashlib
+from sklearn.datasets import load_digits
+from skddvi import DDVIEmbedding
+X = load_digits().data
+model = DDVIEmbedding(n_epochs=2, hidden_dims=(32,), n_steps=3, random_state=0, n_jobs=1)
+Z = model.fit_transform(X)
+print(hashlib.sha256(Z.tobytes()).hexdigest())
+"""
+
+
+def test_seeded_fit_does_not_depend_on_the_import_order():
+    """Digits' pixels are whole numbers, so many rows lie at equal distances.
+    scikit-learn's neighbour search orders them by how its threads split the
+    work, which changed when torch's OpenMP runtime was loaded first; the
+    graph orders them by index."""
+    import subprocess
+    import sys
+
+    hashes = {
+        order: subprocess.run(
+            [sys.executable, "-c", _FIT_HASH, order], capture_output=True, text=True, check=True
+        ).stdout
+        for order in ("torch", "sklearn")
+    }
+    assert hashes["torch"] == hashes["sklearn"]
+
+
 def test_different_random_state_differs(digits, fitted):
     X, _ = digits
     other = DDVIEmbedding(**{**FAST, "random_state": 1}).fit(X)
