@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 from sklearn.datasets import load_digits
 
@@ -21,11 +22,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--output", default="ddvi_digits.png", help="PNG to write")
     parser.add_argument("--posterior", default="diffusion", choices=["diffusion", "gaussian"])
-    parser.add_argument("--n-epochs", type=int, default=None, help="default: from data size")
+    parser.add_argument(
+        "--n-epochs", type=_positive_int, default=None, help="default: from data size"
+    )
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--verbose", action="store_true", help="show a progress bar")
     args = parser.parse_args(argv)
+    if not Path(args.output).resolve().parent.is_dir():
+        parser.error(f"--output {args.output}: its folder does not exist")
 
     from sklearn.metrics import normalized_mutual_info_score
 
@@ -53,6 +58,13 @@ def main(argv: list[str] | None = None) -> int:
     _save_figure(Z, y, args.output, f"DDVIEmbedding of digits ({args.posterior} posterior)")
     print(f"wrote {args.output}")
     return 0
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive int, got {value}")
+    return value
 
 
 def _save_figure(Z, y, path: str, title: str) -> None:

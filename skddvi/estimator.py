@@ -567,8 +567,10 @@ class DDVIEmbedding(
     def transform(self, X):
         """Embed ``X``: the deterministic end of the posterior's denoising chain.
 
-        Each row maps to the same point whatever batch it is in: ``y_T`` is the
-        encoder mean and each reverse step takes its mean (no noise).
+        Each row maps to the same point whatever batch it is in, up to float64
+        rounding (about 1e-16; the matrix products may sum in another order
+        for another batch size): ``y_T`` is the encoder mean and each reverse
+        step takes its mean (no noise).
 
         Parameters
         ----------

@@ -39,11 +39,16 @@ def plot_embedding(embedding, labels=None, *, ax=None, title=None, point_size=No
     if labels is None:
         ax.scatter(embedding[:, 0], embedding[:, 1], s=size, linewidths=0)
     else:
-        labels = np.asarray(labels)
-        classes = np.unique(labels)
+        labels = np.asarray(labels).ravel()
+        if len(labels) != len(embedding):
+            raise ValueError(
+                f"labels has {len(labels)} values but the embedding {len(embedding)} rows."
+            )
+        # Codes, not labels == label: NaN labels (one class) would match nothing.
+        classes, codes = np.unique(labels, return_inverse=True)
         cmap = plt.get_cmap("tab10" if len(classes) <= 10 else "tab20")
         for k, label in enumerate(classes):
-            mask = labels == label
+            mask = codes.ravel() == k
             ax.scatter(
                 embedding[mask, 0],
                 embedding[mask, 1],

@@ -1,0 +1,46 @@
+"""The main job, ``python -m skddvi``, and its figure helper (skddvi.plot)."""
+
+import pytest
+
+from skddvi.__main__ import main
+
+
+def test_main_job_prints_metrics_and_writes_the_png(tmp_path, capsys):
+    output = tmp_path / "digits.png"
+    assert main(["--n-epochs", "2", "--output", str(output)]) == 0
+    printed = capsys.readouterr().out
+    for measure in ("trustworthiness", "10-NN accuracy", "KMeans(10) NMI", "ELBO"):
+        assert measure in printed
+    assert output.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--n-epochs", "0"], "must be a positive int"),
+        (["--output", "no/such/folder/x.png"], "its folder does not exist"),
+        (["--posterior", "iaf"], "invalid choice"),
+    ],
+)
+def test_main_job_refuses_bad_options_before_fitting(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_plot_embedding_draws_every_point_nan_labels_included():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import numpy as np
+
+    from skddvi.plot import plot_embedding
+
+    Z = np.random.default_rng(0).normal(size=(100, 2))
+    labels = np.array([1.0, np.nan] * 50)
+    ax = plot_embedding(Z, labels)
+    drawn = sum(len(collection.get_offsets()) for collection in ax.collections)
+    assert drawn == 100
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["1.0", "nan"]
+    with pytest.raises(ValueError, match="labels has 99 values but the embedding 100 rows"):
+        plot_embedding(Z, labels[:99])
