@@ -242,10 +242,17 @@ class DDVIEmbedding(
         inferring (``transform``, ``score``, ...): -1 uses all cores, -2 all
         but one (joblib's convention). torch's own setting is restored
         afterwards. None keeps torch's setting and searches on all cores.
-        Results on the CPU may differ in the last bits between thread counts.
+        Results on the CPU may differ in the last bits between thread counts,
+        and above 20,000 rows more than that: pynndescent's approximate search
+        finds a different graph for each thread count (UMAP instead runs
+        single-threaded when seeded). Fix ``n_jobs`` to reproduce such fits on
+        other machines.
     random_state : int, RandomState instance or None, default=None
-        Seeds the weights, minibatches and noise. The same value gives
-        bitwise-identical results on the CPU; on CUDA, results agree to about
+        Seeds the weights, minibatches, noise and the approximate neighbour
+        search. The same value gives bitwise-identical results on the CPU with
+        the same ``n_jobs`` and thread counts, whatever the import order (rows
+        at equal distances enter the exact neighbour graph by index); on
+        CUDA, results agree to about
         1e-3 of the embedding's extent (some GPU kernels are not
         deterministic). A graphed CUDA fit draws its noise from the device's
         default generator, seeded from ``random_state``, and restores that
