@@ -134,10 +134,19 @@ class DeviceRows:
         return iter(order.split(batch_size))
 
 
+def chunk_rows(X, entries: int = 2**24) -> int:
+    """Rows of ``X`` per chunk of host-side float64 work: at most 65,536 and
+    about ``entries`` values (128 MiB of float64 by default), so that wide
+    data gets smaller chunks, not larger temporaries."""
+    width = X.shape[1] if X.ndim > 1 else 1
+    return max(1, min(65536, entries // max(1, width)))
+
+
 def _float32(
-    X: np.ndarray, offset: np.ndarray | None = None, chunk_size: int = 65536
+    X: np.ndarray, offset: np.ndarray | None = None, chunk_size: int | None = None
 ) -> np.ndarray:
     """``X - offset`` (in float64, chunk by chunk) as a new float32 array."""
+    chunk_size = chunk_size or chunk_rows(X)
     out = np.empty(X.shape, dtype=np.float32)
     with np.errstate(over="ignore"):
         for i in range(0, X.shape[0], chunk_size):
@@ -221,15 +230,20 @@ def host_batches(X: np.ndarray | sp.spmatrix, batch_size: int) -> Iterator[tuple
 
 
 def feature_moments(
-    X: np.ndarray | sp.spmatrix, chunk_size: int = 65536
+    X: np.ndarray | sp.spmatrix, chunk_size: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per-feature mean and variance (float64), in row chunks; sparse input stays sparse."""
+    """Per-feature mean and variance (float64), in row chunks; sparse input stays sparse.
+
+    The chunks are 65,536 rows up to 1,024 features and fewer above (the
+    chunks set the order of the sums, so they stay as they were for the data
+    of earlier results)."""
     if sp.issparse(X):
         X = sp.csr_matrix(X, dtype=np.float64)
         mean = np.asarray(X.mean(axis=0)).ravel()
         mean_sq = np.asarray(X.multiply(X).mean(axis=0)).ravel()
         return mean, np.maximum(mean_sq - mean**2, 0.0)
     n = X.shape[0]
+    chunk_size = chunk_size or chunk_rows(X, 2**26)
     mean = sum(X[i : i + chunk_size].sum(axis=0, dtype=np.float64) for i in range(0, n, chunk_size))
     mean = mean / n
     sq = sum(((X[i : i + chunk_size] - mean) ** 2).sum(axis=0) for i in range(0, n, chunk_size))
@@ -291,9 +305,10 @@ def input_scaling(
 
 
 def _row_distances(
-    X: np.ndarray | sp.spmatrix, center: np.ndarray, chunk_size: int = 65536
+    X: np.ndarray | sp.spmatrix, center: np.ndarray, chunk_size: int | None = None
 ) -> np.ndarray:
     """Euclidean distance of each row from ``center`` (float64), in row chunks."""
+    chunk_size = chunk_size or chunk_rows(X)
     if sp.issparse(X):
         X = sp.csr_matrix(X, dtype=np.float64)
         sq = np.asarray(X.multiply(X).sum(axis=1)).ravel() - 2 * (X @ center) + center @ center

@@ -20,6 +20,8 @@ or matrix products on the GPU) or approximately (pynndescent) by
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import scipy.sparse as sp
 import torch
@@ -193,21 +195,45 @@ def _search(
         except ImportError:
             pass
         else:
-            index = NNDescent(
-                X, n_neighbors=k, metric=metric, random_state=random_state, n_jobs=n_jobs
-            )
-            return index.neighbor_graph
+            with warnings.catch_warnings():
+                # Rows it leaves short are searched again exactly below.
+                warnings.filterwarnings("ignore", "Failed to correctly find n_neighbors")
+                index = NNDescent(
+                    X, n_neighbors=k, metric=metric, random_state=random_state, n_jobs=n_jobs
+                )
+                indices, distances = index.neighbor_graph
+            return _fill_missing(X, indices, distances, k, metric, n_jobs)
+    X = X.tocsr() if sp.issparse(X) else X
+    return _kneighbors_ties_by_index(_exact_search(X, k, metric, n_jobs), X, k)
+
+
+def _exact_search(X, k: int, metric: str, n_jobs: int):
     from sklearn.neighbors import NearestNeighbors
 
+    return NearestNeighbors(n_neighbors=k, metric=metric, n_jobs=n_jobs).fit(X)
+
+
+def _fill_missing(
+    X, indices: np.ndarray, distances: np.ndarray, k: int, metric: str, n_jobs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """pynndescent's graph, with the rows it left short (index -1: rows it
+    finds no neighbour for, such as all-zero rows under the Jaccard distance)
+    searched exactly."""
+    short = np.flatnonzero((indices < 0).any(axis=1))
+    if not short.size:
+        return indices, distances
     X = X.tocsr() if sp.issparse(X) else X
-    search = NearestNeighbors(n_neighbors=k, metric=metric, n_jobs=n_jobs).fit(X)
-    return _kneighbors_ties_by_index(search, X, k)
+    search = _exact_search(X, k, metric, n_jobs)
+    found, found_distances = _kneighbors_ties_by_index(search, X[short], k)
+    indices, distances = indices.copy(), np.asarray(distances, dtype=np.float64).copy()
+    indices[short], distances[short] = found, found_distances
+    return indices, distances
 
 
 def _kneighbors_ties_by_index(search, X, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` nearest rows of each row of ``X`` from a fitted
-    ``NearestNeighbors``, with equal distances ordered (and cut at the k-th) by
-    the smaller index.
+    """The ``k`` nearest rows to each row of ``X`` (the rows ``search`` was
+    fitted on, or some of them) from a fitted ``NearestNeighbors``, with equal
+    distances ordered (and cut at the k-th) by the smaller index.
 
     scikit-learn breaks such ties in an order that depends on how its threads
     split the work (the number of threads, and which OpenMP runtime was loaded
@@ -217,7 +243,7 @@ def _kneighbors_ties_by_index(search, X, k: int) -> tuple[np.ndarray, np.ndarray
     k-th distance is also its last candidate's is asked again for four times as
     many, until its tie ends or all rows are candidates.
     """
-    n = X.shape[0]
+    n = search.n_samples_fit_
     width = min(k + _TIE_MARGIN, n)
     distances, indices = _sorted_by_distance_then_index(*search.kneighbors(X, width))
     pending = _tie_runs_past(distances, k, width < n)

@@ -816,3 +816,27 @@ def test_more_neighbours_than_rows_warns_as_umap_does(digits):
         warnings.simplefilter("error")
         DDVIEmbedding(**FAST, n_neighbors=11).fit(X)
         DDVIEmbedding(**FAST, graph_weight=0).fit(X)  # no graph, nothing truncated
+
+
+def test_inference_batches_of_wide_sparse_data_stay_small(monkeypatch):
+    """A sparse batch is densified for the networks: a 4,096-row batch of a
+    20,000-gene matrix would be 655 MB of float64, so wide data gets fewer rows."""
+    import scipy.sparse as sp
+
+    import skddvi.estimator
+
+    X = sp.random(600, 20_000, density=0.001, format="csr", random_state=0) * 10
+    model = DDVIEmbedding(**{**FAST, "n_epochs": 1}).fit(X)
+    sizes = []
+    batches = skddvi.estimator.host_batches
+
+    def recording(X, batch_size):
+        for start, block in batches(X, batch_size):
+            sizes.append(block.shape)
+            yield start, block
+
+    monkeypatch.setattr(skddvi.estimator, "host_batches", recording)
+    Z = model.transform(X)
+    assert max(rows * columns for rows, columns in sizes) <= 2**22
+    assert sum(rows for rows, _ in sizes) == 600
+    np.testing.assert_allclose(Z, model.embedding_, rtol=0, atol=1e-12)

@@ -1,5 +1,7 @@
 """Tests of the neighbour graph and the edge model."""
 
+import warnings
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -775,3 +777,37 @@ def test_non_edges_add_their_term_only_to_the_rows_that_have_one():
     z_other = model._latent(x_other, generator)
     far = model.graph.non_edge_log_likelihood(z, z_other)
     torch.testing.assert_close(graph_term(torch.ones(n)), graph_term(None) - far.mean())
+
+
+def test_rows_pynndescent_leaves_short_are_searched_exactly():
+    """pynndescent gives index -1 where it finds no neighbour (all-zero rows
+    under the Jaccard distance), which crashed the graph's sparse algebra."""
+    from skddvi.graph import _fill_missing
+
+    X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
+    X[:3] = 0
+    exact, exact_distances = neighbor_graph(X, 5, metric="jaccard", return_distance=True)
+    # neighbor_graph drops self; _fill_missing works on the k + 1 with self.
+    with_self = np.hstack([np.arange(200)[:, None], exact])
+    distances = np.hstack([np.zeros((200, 1)), exact_distances])
+    broken = with_self.copy()
+    broken[:3, 2:] = -1
+    indices, found = _fill_missing(X != 0, broken, distances, 6, "jaccard", 1)
+    assert indices.min() >= 0
+    np.testing.assert_array_equal(indices[3:], with_self[3:])
+    for row in range(3):  # the two other all-zero rows first, at distance 0
+        assert set(indices[row, :3]) == {0, 1, 2}
+        np.testing.assert_array_equal(found[row, :3], 0.0)
+
+
+@pytest.mark.slow
+def test_jaccard_above_the_exact_limit_with_all_zero_rows_fits():
+    pytest.importorskip("pynndescent")
+    from skddvi import DDVIEmbedding
+
+    X = (np.random.default_rng(0).random((25_000, 30)) < 0.3).astype(float)
+    X[:3] = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pynndescent's warning is handled, not passed on
+        Z = DDVIEmbedding(metric="jaccard", n_epochs=1, random_state=0, n_jobs=1).fit_transform(X)
+    assert np.isfinite(Z).all()
