@@ -238,9 +238,9 @@ class DDVIEmbedding(
         graph and replayed for every batch (on an H200, 2.9 ms a step
         against 21 ms launched eagerly), and the neighbour graph is an exact
         search on the GPU. With ``n_epochs=None`` and ``batch_size="auto"``,
-        sets of 32,768 rows or more train on CUDA with larger batches and
-        more epochs than on the CPU (see those parameters), so the same
-        seed does not give the same fit on both.
+        sets of 32,768 rows or more train on CUDA with larger batches (and
+        from 37,500 rows more epochs) than on the CPU (see those
+        parameters), so the same seed does not give the same fit on both.
     n_jobs : int, default=None
         CPU threads for the neighbour search and for torch while fitting and
         inferring (``transform``, ``score``, ...): -1 uses all cores, -2 all
@@ -248,7 +248,7 @@ class DDVIEmbedding(
         afterwards. None keeps torch's setting and searches on all cores.
         Results on the CPU may differ in the last bits between thread counts,
         and above 20,000 rows more than that: pynndescent's approximate search
-        finds a different graph for each thread count (UMAP instead runs
+        may find another graph at another thread count (UMAP instead runs
         single-threaded when seeded). Fix ``n_jobs`` to reproduce such fits on
         other machines.
     random_state : int, RandomState instance or None, default=None
