@@ -134,12 +134,12 @@ class DeviceRows:
         return iter(order.split(batch_size))
 
 
-def chunk_rows(X, entries: int = 2**24) -> int:
-    """Rows of ``X`` per chunk of host-side float64 work: at most 65,536 and
-    about ``entries`` values (128 MiB of float64 by default), so that wide
-    data gets smaller chunks, not larger temporaries."""
+def chunk_rows(X, entries: int = 2**24, max_rows: int = 65536) -> int:
+    """Rows of ``X`` per chunk of float64 work: at most ``max_rows`` and about
+    ``entries`` values (128 MiB of float64 by default), so that wide data gets
+    smaller chunks, not larger temporaries."""
     width = X.shape[1] if X.ndim > 1 else 1
-    return max(1, min(65536, entries // max(1, width)))
+    return max(1, min(max_rows, entries // max(1, width)))
 
 
 def _float32(

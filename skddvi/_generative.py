@@ -1,7 +1,8 @@
 """``inverse_transform``, ``score_samples``, ``score`` and ``sample`` of the
 estimator: what the fitted generative model ``p(x | z) p(z)`` offers beyond
-the embedding. The estimator supplies ``_map_rows`` and ``_inference_module``
-(its float64 inference copy, applied block by block).
+the embedding. :class:`~skddvi._inference.BatchedInferenceMixin` supplies
+``_map_rows`` and ``_inference_module`` (the float64 inference copy, applied
+block by block).
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ from ._build import build_model
 from ._checks import (
     check_float32_scale,
     cpu_threads,
-    device_available,
     encode_labels,
     refittable,
     resolve_device,
@@ -23,8 +22,9 @@ from ._checks import (
     warn_few_rows,
 )
 from ._compat import HasMethods, Interval, StrOptions, fit_context
-from ._data import DeviceRows, feature_moments, host_batches, input_scaling
+from ._data import DeviceRows, feature_moments, input_scaling
 from ._generative import GenerativeMixin
+from ._inference import BatchedInferenceMixin
 from ._predict import GroupPredictionMixin
 from ._resolve import (
     graph_rows,
@@ -38,7 +38,6 @@ from ._resolve import (
 )
 from ._training import TrainingPlan, train
 from .graph import METRIC_ALIASES, METRICS, canonical_metric, observed_graph
-from .model import inference_copy
 from .posteriors import POSTERIORS
 from .priors import PRIORS
 
@@ -47,11 +46,6 @@ __all__ = ["DDVIEmbedding"]
 # A learned mixture prior is moved onto the embedding (k-means) after these
 # fractions of training, so that its components follow the data's clusters.
 _REFIT_PRIOR_AT = (0.2, 0.5)
-# Rows per inference batch, and at most about this many values per batch (a
-# sparse batch is densified; float64 on the device): 4,096 rows of MNIST on the
-# CPU, 209 of a 20,000-gene matrix.
-_INFERENCE_BATCH = {"cpu": 4096, "cuda": 32768}
-_INFERENCE_ENTRIES = {"cpu": 2**22, "cuda": 2**25}
 
 
 class DDVIEmbedding(
@@ -59,6 +53,7 @@ class DDVIEmbedding(
     TransformerMixin,
     GenerativeMixin,
     GroupPredictionMixin,
+    BatchedInferenceMixin,
     BaseEstimator,
 ):
     """Embedding by Denoising Diffusion Variational Inference (DDVI).
@@ -551,31 +546,6 @@ class DDVIEmbedding(
     def _clear_fitted(self) -> None:
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
             delattr(self, name)
-
-    # ------------------------------------------------------------ inference
-
-    def _inference_module(self) -> tuple[torch.nn.Module, torch.device]:
-        """The model's float64 inference copy (:func:`~skddvi.model.inference_copy`)
-        on the training device, or the CPU if that is absent."""
-        device = self.device_ if device_available(self.device_) else torch.device("cpu")
-        return inference_copy(self.module_, device), device
-
-    def _map_rows(self, X, fn, out_dim: int, dtype) -> np.ndarray:
-        """Apply ``fn(module, rows)`` to consecutive blocks of ``X``."""
-        module, device = self._inference_module()
-        out = np.empty((X.shape[0], out_dim), dtype=dtype)
-        rows = _INFERENCE_BATCH.get(device.type, 4096)
-        entries = _INFERENCE_ENTRIES.get(device.type, 2**22)
-        batch = max(1, min(rows, entries // max(1, X.shape[1])))
-        with torch.no_grad(), cpu_threads(self.n_jobs):
-            for start, block in host_batches(X, batch):
-                rows = torch.tensor(np.ascontiguousarray(block), dtype=torch.float64, device=device)
-                result = fn(module, rows)
-                out[start : start + len(block)] = result.reshape(len(block), -1).cpu().numpy()
-        return out
-
-    def _embed(self, X) -> np.ndarray:
-        return self._map_rows(X, lambda m, x: m.embed(x), self.prior_.n_components, X.dtype)
 
     def transform(self, X):
         """Embed ``X``: the deterministic end of the posterior's denoising chain.

@@ -252,11 +252,11 @@ def _kneighbors_ties_by_index(search, X, k: int) -> tuple[np.ndarray, np.ndarray
         width = min(4 * width, n)
         runs_past = []
         for part in np.array_split(pending, -(-pending.size * width // _TIE_ENTRIES)):
-            found, found_indices = _sorted_by_distance_then_index(
+            found_distances, found = _sorted_by_distance_then_index(
                 *search.kneighbors(X[part], width)
             )
-            distances[part], indices[part] = found[:, :k], found_indices[:, :k]
-            runs_past.append(part[_tie_runs_past(found, k, width < n)])
+            distances[part], indices[part] = found_distances[:, :k], found[:, :k]
+            runs_past.append(part[_tie_runs_past(found_distances, k, width < n)])
         pending = np.concatenate(runs_past)
     return indices, distances
 

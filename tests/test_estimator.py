@@ -823,19 +823,19 @@ def test_inference_batches_of_wide_sparse_data_stay_small(monkeypatch):
     20,000-gene matrix would be 655 MB of float64, so wide data gets fewer rows."""
     import scipy.sparse as sp
 
-    import skddvi.estimator
+    import skddvi._inference
 
     X = sp.random(600, 20_000, density=0.001, format="csr", random_state=0) * 10
     model = DDVIEmbedding(**{**FAST, "n_epochs": 1}).fit(X)
     sizes = []
-    batches = skddvi.estimator.host_batches
+    batches = skddvi._inference.host_batches
 
     def recording(X, batch_size):
         for start, block in batches(X, batch_size):
             sizes.append(block.shape)
             yield start, block
 
-    monkeypatch.setattr(skddvi.estimator, "host_batches", recording)
+    monkeypatch.setattr(skddvi._inference, "host_batches", recording)
     Z = model.transform(X)
     assert max(rows * columns for rows, columns in sizes) <= 2**22
     assert sum(rows for rows, _ in sizes) == 600
