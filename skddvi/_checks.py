@@ -8,11 +8,12 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import joblib
 import numpy as np
 import scipy.sparse as sp
 import sklearn
 import torch
-from sklearn.exceptions import DataConversionWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.utils.validation import column_or_1d
 
 __all__ = [
@@ -59,9 +60,12 @@ def refittable(prior, classes) -> bool:
 # Int and string labels are labels however many (scikit-learn's convention).
 _MAX_FLOAT_CLASSES = 20
 
-# Code whose frames a warning skips to reach the user's line: this package and
-# scikit-learn (its fit-context and set_output wrappers, Pipeline, searches).
-_LIBRARY_DIRS = tuple(os.path.dirname(path) + os.sep for path in (__file__, sklearn.__file__))
+# Code whose frames a warning skips to reach the user's line: this package,
+# scikit-learn (its fit-context and set_output wrappers, Pipeline, searches)
+# and joblib (a Pipeline's memory and a search's workers call fit through it).
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(path) + os.sep for path in (__file__, sklearn.__file__, joblib.__file__)
+)
 
 
 def user_stacklevel() -> int:
@@ -77,6 +81,38 @@ def user_stacklevel() -> int:
     return level
 
 
+# An embedding this many times further out than the prior's samples (the KL
+# terms hold it near the prior) comes from an optimisation that diverged
+# without reaching inf or NaN (learning_rate=1.0: 1e13 on iris).
+_DIVERGED_EXTENT = 1e3
+
+
+def warn_if_diverged(embedding: np.ndarray, prior, learning_rate: float) -> None:
+    """A ``ConvergenceWarning`` if ``embedding`` lies far outside the prior's
+    samples (see :data:`_DIVERGED_EXTENT`)."""
+    with torch.no_grad():
+        z = prior.sample(1024, generator=torch.Generator().manual_seed(0))
+    extent = float(z.abs().max())
+    largest = float(np.abs(embedding).max()) if embedding.size else 0.0
+    if largest > _DIVERGED_EXTENT * extent:
+        warnings.warn(
+            f"The embedding reaches {largest:.3g}, against {extent:.3g} for the prior's "
+            "samples: the optimisation diverged. Try a smaller learning_rate (it was "
+            f"{learning_rate:g}).",
+            ConvergenceWarning,
+            stacklevel=user_stacklevel(),
+        )
+
+
+def reject_bools(estimator, names: tuple[str, ...]) -> None:
+    """A ``TypeError`` for an integer parameter set to True or False (bool
+    is an int to Python and to scikit-learn's parameter checks)."""
+    for name in names:
+        value = getattr(estimator, name)
+        if isinstance(value, bool | np.bool_):
+            raise TypeError(f"{name} must be an int, got {value!r}.")
+
+
 def encode_labels(y, n_samples: int):
     """``(index of each row's class, -1 if unlabelled; classes)``, or ``(None, None)``."""
     if y is None:
@@ -89,11 +125,15 @@ def encode_labels(y, n_samples: int):
             DataConversionWarning,
             stacklevel=user_stacklevel(),
         )
+    kind = getattr(getattr(y, "dtype", None), "kind", None)
     y = column_or_1d(y)
     if len(y) != n_samples:
         raise ValueError(f"y has {len(y)} labels but X has {n_samples} rows.")
     if _missing_labels(y).any():
         raise ValueError("y has missing labels (NaN or None); mark unlabelled rows with -1.")
+    if kind in ("i", "u", "b") and y.dtype.kind == "f":
+        # pandas' nullable Int64 and boolean columns arrive as floats.
+        y = y.astype(np.int64 if kind != "b" else bool)
     unlabelled = unlabelled_rows(y)
     if unlabelled.all():
         return None, None
@@ -161,6 +201,7 @@ def check_float32_scale(variance: np.ndarray) -> None:
     """Raise a ``ValueError`` if the data's common scale (the root of the mean
     feature variance) is outside what float32 training represents."""
     scale = float(np.sqrt(np.mean(variance))) if variance.size else 0.0
+    scale = np.inf if np.isnan(scale) else scale  # inf - inf in a sparse variance
     low, high = float(np.finfo(np.float32).tiny) * 1e3, float(np.finfo(np.float32).max) / 1e3
     if scale > 0 and not low < scale < high:
         raise ValueError(

@@ -237,16 +237,19 @@ def feature_moments(
     The chunks are 65,536 rows up to 1,024 features and fewer above (the
     chunks set the order of the sums, so they stay as they were for the data
     of earlier results)."""
-    if sp.issparse(X):
-        X = sp.csr_matrix(X, dtype=np.float64)
-        mean = np.asarray(X.mean(axis=0)).ravel()
-        mean_sq = np.asarray(X.multiply(X).mean(axis=0)).ravel()
-        return mean, np.maximum(mean_sq - mean**2, 0.0)
-    n = X.shape[0]
-    chunk_size = chunk_size or chunk_rows(X, 2**26)
-    mean = sum(X[i : i + chunk_size].sum(axis=0, dtype=np.float64) for i in range(0, n, chunk_size))
-    mean = mean / n
-    sq = sum(((X[i : i + chunk_size] - mean) ** 2).sum(axis=0) for i in range(0, n, chunk_size))
+    # Values whose squares overflow give an infinite variance, which the
+    # caller reports (check_float32_scale); numpy's warning would come first.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if sp.issparse(X):
+            X = sp.csr_matrix(X, dtype=np.float64)
+            mean = np.asarray(X.mean(axis=0)).ravel()
+            mean_sq = np.asarray(X.multiply(X).mean(axis=0)).ravel()
+            return mean, np.maximum(mean_sq - mean**2, 0.0)
+        n = X.shape[0]
+        chunk_size = chunk_size or chunk_rows(X, 2**26)
+        rows = range(0, n, chunk_size)
+        mean = sum(X[i : i + chunk_size].sum(axis=0, dtype=np.float64) for i in rows) / n
+        sq = sum(((X[i : i + chunk_size] - mean) ** 2).sum(axis=0) for i in rows)
     return mean, sq / n
 
 

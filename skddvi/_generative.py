@@ -19,9 +19,21 @@ from ._checks import clip_to_unit_interval, cpu_threads
 __all__ = ["GenerativeMixin"]
 
 # Fixed noise draws shared by all rows in ``score_samples`` (common random
-# numbers): the score of a row does not depend on the batch it is in.
-_SCORE_DRAWS = 8
+# numbers): the score of a row does not depend on the batch it is in. Shared
+# draws' errors do not average out over rows, so they are many and
+# quasi-random (a scrambled Sobol sequence mapped to normals): over ten
+# scrambles the mean score of iris and of 1,000 digits spread by 0.04 nats,
+# against 0.26 to 0.29 with 8 plain draws (the earlier estimate).
+_SCORE_DRAWS = 64
 _SCORE_SEED = 0
+
+
+def _score_noise(dim: int) -> torch.Tensor:
+    """The ``(_SCORE_DRAWS, dim)`` standard normal draws of ``score_samples``."""
+    sobol = torch.quasirandom.SobolEngine(dim, scramble=True, seed=_SCORE_SEED)
+    u = sobol.draw(_SCORE_DRAWS, dtype=torch.float64)
+    eps = torch.finfo(torch.float64).eps
+    return torch.special.ndtri(u.clamp(eps, 1 - eps))
 
 
 class GenerativeMixin:
@@ -52,8 +64,12 @@ class GenerativeMixin:
         """Evidence lower bound of each row, in nats.
 
         The Markovian ELBO with KL weight 1 (whatever ``kl_weight`` trained
-        with), so it bounds ``log p(x)`` of the fitted model. It is averaged
-        over 8 fixed noise draws shared by all rows, so it is deterministic.
+        with), whose expectation bounds ``log p(x)`` of the fitted model. It
+        is a Monte Carlo estimate over 64 fixed quasi-random noise draws
+        shared by all rows, so it is deterministic and a row's value does not
+        depend on the other rows; the estimate's error (about 0.04 nats on
+        the mean over iris's or digits' rows) can put it above ``log p(x)``
+        where the bound is tight.
 
         Parameters
         ----------
@@ -75,8 +91,7 @@ class GenerativeMixin:
         X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=[np.float64, np.float32])
         if self.likelihood_ == "bernoulli":
             X = clip_to_unit_interval(X)
-        gen = torch.Generator().manual_seed(_SCORE_SEED)
-        noise = torch.randn(_SCORE_DRAWS, self.module_.posterior.noise_dim, generator=gen)
+        noise = _score_noise(self.module_.posterior.noise_dim)
 
         def elbo(module, rows):
             return module.elbo(rows, noise.to(rows.device, rows.dtype))
@@ -116,7 +131,7 @@ class GenerativeMixin:
         X : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
             raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
         seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
         module, device = self._inference_module()

@@ -5,6 +5,7 @@ among. Pure functions of the parameters and the data; no fitting."""
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 from numbers import Integral
 
@@ -54,7 +55,7 @@ _SET_METRICS = ("hamming", "jaccard")
 def resolve_hidden_dims(hidden_dims) -> tuple[int, ...]:
     """``hidden_dims`` as a tuple of positive ints, or a ``ValueError``."""
     dims = tuple(np.atleast_1d(np.asarray(hidden_dims)).tolist())
-    if not dims or not all(isinstance(h, int) and h >= 1 for h in dims):
+    if not dims or not all(type(h) is int and h >= 1 for h in dims):
         raise ValueError(
             f"hidden_dims must be a non-empty sequence of positive ints, got {hidden_dims!r}."
         )
@@ -85,13 +86,37 @@ def resolve_prior(prior, n_components: int, n_clusters: int | None, n_classes: i
     prior = copy.deepcopy(prior)
     if dim != n_components:
         raise ValueError(f"The prior object is {dim}-dimensional but n_components={n_components}.")
-    if n_classes is not None and getattr(prior, "n_groups", None) != n_classes:
-        raise ValueError(
-            f"A semi-supervised fit with {n_classes} classes needs a prior with "
-            f"group_log_prob and n_groups={n_classes} (one group per class); "
-            f"got {type(prior).__name__}."
-        )
+    _check_sample_signature(prior)
+    if n_classes is not None:
+        groups = getattr(prior, "n_groups", None)
+        if not hasattr(prior, "group_log_prob") or groups != n_classes:
+            has = (
+                "no group_log_prob"
+                if not hasattr(prior, "group_log_prob")
+                else f"n_groups={groups!r}"
+            )
+            raise ValueError(
+                f"A semi-supervised fit with {n_classes} classes needs a prior with "
+                f"group_log_prob and n_groups={n_classes} (one group per class); "
+                f"got {type(prior).__name__} with {has}."
+            )
     return prior
+
+
+def _check_sample_signature(prior) -> None:
+    """A ``TypeError`` before training if ``prior.sample`` cannot be called as
+    ``sample(n, generator=...)``, as training and the checks after it call it."""
+    try:
+        signature = inspect.signature(prior.sample)
+    except (TypeError, ValueError):  # a builtin without a signature: trust it
+        return
+    try:
+        signature.bind(1, generator=None)
+    except TypeError as error:
+        raise TypeError(
+            f"The prior object {type(prior).__name__}'s sample must accept "
+            f"sample(n, generator=None) (a torch.Generator or None, by keyword); {error}."
+        ) from None
 
 
 def resolve_likelihood(likelihood: str, X) -> str:

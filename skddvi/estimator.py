@@ -17,9 +17,11 @@ from ._checks import (
     cpu_threads,
     encode_labels,
     refittable,
+    reject_bools,
     resolve_device,
     sum_duplicates,
     warn_few_rows,
+    warn_if_diverged,
 )
 from ._compat import HasMethods, Interval, StrOptions, fit_context
 from ._data import DeviceRows, feature_moments, input_scaling
@@ -46,6 +48,17 @@ __all__ = ["DDVIEmbedding"]
 # A learned mixture prior is moved onto the embedding (k-means) after these
 # fractions of training, so that its components follow the data's clusters.
 _REFIT_PRIOR_AT = (0.2, 0.5)
+# Parameters that take ints, where True and False are mistakes.
+_INTEGER_PARAMS = (
+    "n_components",
+    "n_clusters",
+    "n_steps",
+    "n_neighbors",
+    "graph_pca",
+    "n_epochs",
+    "batch_size",
+    "n_jobs",
+)
 
 
 class DDVIEmbedding(
@@ -73,9 +86,9 @@ class DDVIEmbedding(
             default="gaussian"
         The prior ``p(z)``. The pinwheel, swiss roll and square are the
         paper's 2-D shapes; ``"mixture"`` has ``n_clusters`` components. An
-        object with ``n_components``, ``log_prob(z)`` and ``sample(n, generator)``
-        works too (see :mod:`skddvi.priors` for the protocol); it is copied,
-        never modified.
+        object with ``n_components``, ``log_prob(z)`` and
+        ``sample(n, generator=None)`` works too (see :mod:`skddvi.priors` for
+        the protocol); it is copied, never modified.
     n_clusters : int, default=None
         Number of components of ``prior="mixture"`` (10 when None, or the
         number of classes of a fit with labels), whose means, weights and
@@ -263,6 +276,22 @@ class DDVIEmbedding(
     ----------
     embedding_ : ndarray of shape (n_samples, n_components)
         Embedding of the training rows (``transform`` of them).
+    classes_ : ndarray of shape (n_classes,)
+        After a fit with labels: the class labels, the columns of
+        ``predict_proba``.
+    label_source_ : {"embedding", "encoder"}
+        After a fit with labels: what ``predict`` reads. ``"embedding"``: the
+        vote of the 10 labelled training rows nearest in the embedding
+        (``label_classifier_``); ``"encoder"``: the classifier ``q(l | x)``
+        of the encoder's features. The fit chooses the vote unless a
+        cross-validated logistic regression of the standardised labelled
+        rows classifies them better than the vote does with each row left
+        out (the map then misses what the data hold about the classes); the
+        paper's plain model (``graph_weight=0``) keeps ``q(l | x)``.
+    label_classifier_ : KNeighborsClassifier or None
+        After a fit with labels: the vote of the labelled rows in the
+        embedding (inverse-distance weights), fitted on their ``embedding_``
+        and class indices; None when ``label_source_`` is ``"encoder"``.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -417,10 +446,10 @@ class DDVIEmbedding(
             one part per class (see ``prior``), a classifier ``q(l | x)`` is
             trained beside the model, labelled rows use their class and
             unlabelled rows marginalise over it; ``predict`` then returns
-            labels. The neighbour graph keeps the edges within a class or with
-            an unlabelled end; neighbours of two different classes become
-            observed non-edges, so that the classes move apart where they
-            touch (UMAP's supervised mode intersects its graph with the labels
+            labels (see ``label_source_``). The neighbour graph keeps the
+            edges within a class or with an unlabelled end; neighbours of two
+            different classes become observed non-edges, so that the classes
+            move apart where they touch (UMAP's supervised mode intersects its graph with the labels
             alike), and a second classifier, linear in the embedding, is
             trained on the labelled rows, so that the classes are apart in the
             map (an auxiliary term, outside the ELBO; not with
@@ -462,6 +491,7 @@ class DDVIEmbedding(
         return self.fit(X, y).embedding_
 
     def _fit(self, X, y) -> None:
+        reject_bools(self, _INTEGER_PARAMS)
         if self.min_dist > self.spread:
             raise ValueError(
                 f"min_dist must be at most spread, got min_dist={self.min_dist} "
@@ -539,9 +569,11 @@ class DDVIEmbedding(
         self.history_ = history
         self.loss_curve_ = history["loss"].tolist()
         self.n_iter_ = plan.n_epochs
+        self.embedding_ = self._embed(X)
         if classes is not None:
             self.classes_ = classes
-        self.embedding_ = self._embed(X)
+            self._fit_label_classifier(X, labels, seed)
+        warn_if_diverged(self.embedding_, self.prior_, self.learning_rate)
 
     def _clear_fitted(self) -> None:
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:

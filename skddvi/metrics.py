@@ -84,8 +84,11 @@ def knn_accuracy(X_embedded, y, n_neighbors: int = 10, cv: int = 5, random_state
     X_embedded : array-like of shape (n_samples, n_components)
     y : array-like of shape (n_samples,)
     n_neighbors : int, default=10
+        Capped at the number of rows of the smallest training fold (a few
+        labelled rows, as in a semi-supervised search).
     cv : int, default=5
-        Number of stratified, shuffled folds.
+        Number of stratified, shuffled folds; at most the number of rows of
+        the largest class.
     random_state : int or None, default=0
         Seed of the fold split.
 
@@ -94,9 +97,18 @@ def knn_accuracy(X_embedded, y, n_neighbors: int = 10, cv: int = 5, random_state
     accuracy : float
         Mean accuracy over the folds.
     """
+    y = column_or_1d(y)
+    largest = int(np.unique(y, return_counts=True)[1].max()) if len(y) else 0
+    if largest < cv:
+        raise ValueError(
+            f"knn_accuracy with cv={cv} folds needs a class with at least {cv} rows; the "
+            f"largest has {largest}. Lower cv, or label more rows."
+        )
     folds = StratifiedKFold(n_splits=cv, shuffle=True, random_state=random_state)
-    classifier = KNeighborsClassifier(n_neighbors=n_neighbors)
-    return float(cross_val_score(classifier, X_embedded, y, cv=folds).mean())
+    n_train = len(y) - -(-len(y) // cv)  # rows of the smallest training fold
+    classifier = KNeighborsClassifier(n_neighbors=min(n_neighbors, n_train))
+    scores = cross_val_score(classifier, X_embedded, y, cv=folds, error_score="raise")
+    return float(scores.mean())
 
 
 def cluster_embedding(X_embedded, n_clusters: int, method: str = "kmeans", random_state=0):
@@ -164,6 +176,11 @@ def clustering_scorer(
 def knn_scorer(n_neighbors: int = 10, cv: int = 5, random_state=0) -> Callable:
     """Scorer: cross-validated k-NN accuracy of ``y`` in the embedding of ``X``.
 
+    Parameters
+    ----------
+    n_neighbors, cv, random_state
+        As in :func:`knn_accuracy`.
+
     Returns
     -------
     scorer : callable ``scorer(estimator, X, y) -> float``
@@ -202,13 +219,24 @@ def trustworthiness_scorer(n_neighbors: int = 10) -> Callable:
     those of the unscaled rows, not of the scaled rows the embedding was fitted
     on. Score the embedding step on its own input to measure what it kept.
 
+    Parameters
+    ----------
+    n_neighbors : int, default=10
+        Capped at ``(n_samples - 1) // 2`` for a test fold of fewer than
+        ``2 * n_neighbors + 1`` rows (scikit-learn's bound); a fold of fewer
+        than 3 rows is a ``ValueError``.
+
     Returns
     -------
     scorer : callable ``scorer(estimator, X, y=None) -> float``
     """
 
     def scorer(estimator, X, y=None) -> float:
-        return float(trustworthiness(X, estimator.transform(X), n_neighbors=n_neighbors))
+        n_samples = X.shape[0] if hasattr(X, "shape") else len(X)
+        if n_samples < 3:
+            raise ValueError(f"trustworthiness needs at least 3 rows, got {n_samples}.")
+        k = min(n_neighbors, (n_samples - 1) // 2)
+        return float(trustworthiness(X, estimator.transform(X), n_neighbors=k))
 
     scorer.__name__ = f"trustworthiness{n_neighbors}"
     return scorer

@@ -129,7 +129,7 @@ class DDVIModel(nn.Module):
         u = (x - self.center) / self.scale
         # No branch on the data (a CUDA graph replays this): rows within the
         # radius are multiplied by exactly 1.
-        shrink = (self.radius / torch.linalg.vector_norm(u, dim=-1, keepdim=True)).clamp(max=1.0)
+        shrink = (self.radius / _norm(u)).clamp(max=1.0)
         return self.encoder(u * shrink)
 
     def elbo_parts(self, x: Tensor, noise: Tensor) -> tuple[Tensor, Tensor, Tensor]:
@@ -302,3 +302,10 @@ def inference_copy(model: DDVIModel, device: torch.device) -> DDVIModel:
     if key is not None:
         _INFERENCE_COPIES[model] = (key, copied)
     return copied
+
+
+def _norm(u: Tensor) -> Tensor:
+    """Euclidean norm of each row ``(N, 1)``, without overflow for rows whose
+    squares exceed the dtype's range (divided by the row's largest entry)."""
+    peak = u.abs().amax(dim=-1, keepdim=True).clamp_min(torch.finfo(u.dtype).tiny)
+    return torch.linalg.vector_norm(u / peak, dim=-1, keepdim=True) * peak

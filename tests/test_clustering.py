@@ -1,10 +1,13 @@
 """Clustering with grouped priors, and semi-supervised fits (paper sections 4.1, 4.2)."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.metrics import adjusted_rand_score
+from sklearn.neighbors import KNeighborsClassifier
 
 from skddvi import DDVIEmbedding
 from skddvi import estimator as estimator_module
@@ -150,6 +153,38 @@ def test_with_the_graph_labels_also_train_a_classifier_of_the_latent(digits):
     assert DDVIEmbedding(**FAST).fit(X).module_.latent_classifier is None
     plain = DDVIEmbedding(**{**FAST, "graph_weight": 0.0}).fit(X, y)
     assert plain.module_.latent_classifier is None
+
+
+def test_predict_uses_the_classifier_the_labelled_rows_chose():
+    """The labelled rows' vote in the map where the map separates them
+    (blobs); q(l | x) where the map follows a loud feature that says nothing
+    of the classes and a quiet one holds them (skddvi._labels)."""
+    X, y = make_blobs(n_samples=300, n_features=10, centers=3, random_state=0)
+    partial = np.where(np.arange(300) % 10 == 0, y, -1)
+    model = DDVIEmbedding(**FAST).fit(X, partial)
+    assert model.label_source_ == "embedding"
+    labelled = partial >= 0
+    vote = KNeighborsClassifier(10, weights="distance").fit(model.embedding_[labelled], y[labelled])
+    np.testing.assert_allclose(model.predict_proba(X), vote.predict_proba(model.transform(X)))
+    assert np.mean(model.predict(X) == y) == 1.0
+
+    rng = np.random.default_rng(0)
+    classes = rng.integers(0, 3, 600)
+    X = np.c_[rng.normal(size=(600, 3)) * 100, classes * 0.5 + rng.normal(size=600) * 0.05]
+    partial = np.where(np.arange(600) % 5 == 0, classes, -1)
+    model = DDVIEmbedding(**FAST).fit(X, partial)
+    assert model.label_source_ == "encoder" and model.label_classifier_ is None
+    module = copy.deepcopy(model.module_).double()  # the fitted module stays float32
+    with torch.no_grad():
+        q = module.class_log_proba(torch.as_tensor(X - module.offset.numpy())).exp()
+    np.testing.assert_allclose(model.predict_proba(X), q.numpy(), atol=1e-6)
+
+
+def test_the_plain_model_predicts_with_q(digits):
+    X, y = digits
+    partial = np.where(np.arange(len(y)) % 10 == 0, y, -1)
+    model = DDVIEmbedding(**{**FAST, "graph_weight": 0.0}).fit(X, partial)
+    assert model.label_source_ == "encoder" and model.label_classifier_ is None
 
 
 def test_string_labels_and_unlabelled_rows(digits):

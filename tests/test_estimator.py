@@ -1,6 +1,7 @@
 """Behaviour of DDVIEmbedding as a scikit-learn transformer."""
 
 import io
+import math
 import pickle
 import warnings
 
@@ -14,6 +15,7 @@ from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 
 from skddvi import DDVIEmbedding
+from skddvi import estimator as estimator_module
 from skddvi.edges import kernel_params
 from skddvi.metrics import knn_accuracy
 from skddvi.priors import GaussianPrior
@@ -234,16 +236,13 @@ def test_score_rises_with_training(digits):
 
 def test_score_is_the_elbo_with_kl_weight_one(digits):
     """score_samples uses the KL terms at full weight, whatever kl_weight trained with."""
-    from skddvi._generative import _SCORE_DRAWS, _SCORE_SEED
+    from skddvi._generative import _SCORE_DRAWS, _score_noise
 
     X, _ = digits
     model = DDVIEmbedding(**{**FAST, "kl_weight": 1e-4}).fit(X)
     module = model.module_.double()
-    noise = torch.randn(
-        _SCORE_DRAWS,
-        module.posterior.noise_dim,
-        generator=torch.Generator().manual_seed(_SCORE_SEED),
-    ).double()
+    noise = _score_noise(module.posterior.noise_dim)
+    assert noise.shape == (_SCORE_DRAWS, module.posterior.noise_dim)
     x = torch.as_tensor(X[:10]) - module.offset  # the rows the model reads
     with torch.no_grad():
         parts = [module.elbo_parts(x, draw[None]) for draw in noise]
@@ -251,6 +250,18 @@ def test_score_is_the_elbo_with_kl_weight_one(digits):
     np.testing.assert_allclose(model.score_samples(X[:10]), elbo, rtol=1e-10)
     kl = np.mean([(ratio - prior).numpy() for _, prior, ratio in parts], axis=0)
     assert np.all(kl > 1.0)  # the KL part is large and enters at weight 1
+
+
+def test_score_noise_is_standard_normal_and_evenly_spread():
+    """Quasi-random draws: the sample moments of 64 points are closer to
+    N(0, 1)'s than 64 plain draws' (largest error of 12 means about 0.25)."""
+    from skddvi._generative import _score_noise
+
+    noise = _score_noise(12).numpy()
+    assert noise.shape == (64, 12) and np.all(np.isfinite(noise))
+    np.testing.assert_allclose(noise.mean(axis=0), 0.0, atol=0.04)
+    np.testing.assert_allclose(noise.std(axis=0), 1.0, atol=0.1)
+    np.testing.assert_array_equal(noise, _score_noise(12).numpy())  # deterministic
 
 
 def test_bernoulli_is_picked_for_unit_interval_data(digits):
@@ -676,6 +687,63 @@ def test_prior_objects_must_be_instances_with_a_dimension(digits):
         DDVIEmbedding(**{**FAST, "prior": NoDimension()}).fit(X)
 
 
+class _GroupsWithoutCount:
+    """A custom prior with two groups, unit Gaussians at (-3, 0) and (3, 0),
+    that does not say how many groups it has (no n_groups)."""
+
+    n_components = 2
+    _means = torch.tensor([[-3.0, 0.0], [3.0, 0.0]])
+
+    def group_log_prob(self, z):
+        sq = ((z[:, None, :] - self._means.to(z)) ** 2).sum(-1)
+        return -0.5 * sq - math.log(2 * math.pi) - math.log(2.0)
+
+    def log_prob(self, z):
+        return torch.logsumexp(self.group_log_prob(z), dim=-1)
+
+    def sample(self, n, generator=None):
+        side = torch.randint(2, (n,), generator=generator)
+        return self._means[side] + torch.randn(n, 2, generator=generator)
+
+
+class _TwoGroups(_GroupsWithoutCount):
+    n_groups = 2
+
+
+class _CountWithoutGroups:
+    n_components, n_groups = 2, 2
+
+    def log_prob(self, z):
+        return -0.5 * (z**2).sum(-1)
+
+    def sample(self, n, generator=None):
+        return torch.randn(n, 2, generator=generator)
+
+
+def test_a_custom_prior_needs_group_log_prob_and_n_groups_to_predict(digits):
+    X, y = digits[0][:60], digits[1][:60] % 2
+    grouped = DDVIEmbedding(**{**FAST, "prior": _TwoGroups()}).fit(X)
+    assert grouped.predict_proba(X).shape == (60, 2)
+    # Without n_groups there is no predict (it crashed reading n_groups).
+    model = DDVIEmbedding(**{**FAST, "prior": _GroupsWithoutCount()}).fit(X)
+    assert not hasattr(model, "predict")
+    # A fit with labels refuses, before training, a prior without group_log_prob.
+    with pytest.raises(ValueError, match=r"group_log_prob and n_groups=2.*no group_log_prob"):
+        DDVIEmbedding(**{**FAST, "prior": _CountWithoutGroups()}).fit(X, y)
+
+
+def test_a_custom_prior_whose_sample_takes_no_generator_keyword_fails_before_training(
+    digits, monkeypatch
+):
+    class Positional(_TwoGroups):
+        def sample(self, n, gen=None):
+            return super().sample(n, generator=gen)
+
+    monkeypatch.setattr(estimator_module, "train", lambda *a, **k: pytest.fail("training started"))
+    with pytest.raises(TypeError, match=r"sample\(n, generator=None\)"):
+        DDVIEmbedding(**{**FAST, "prior": Positional()}).fit(digits[0][:60])
+
+
 def test_labels_of_mixed_types_are_a_type_error(digits):
     y = np.array(["a", 1] * 25, dtype=object)
     with pytest.raises(TypeError, match="labels of one type"):
@@ -711,12 +779,71 @@ def test_fit_warnings_point_at_the_users_line_through_every_entry_point(digits):
             X, y
         ),
         "pipeline": lambda: make_pipeline(StandardScaler(), DDVIEmbedding(**FAST)).fit(X, y),
+        # A step that is not the last one is fitted through joblib's Memory.
+        "pipeline step": lambda: make_pipeline(DDVIEmbedding(**FAST), StandardScaler()).fit(X, y),
     }
     for name, call in calls.items():
         with pytest.warns(UserWarning) as record:
             call()
         lines = {(w.filename, str(w.message)[:20]) for w in record}
         assert {filename for filename, _ in lines} == {__file__}, (name, lines)
+
+
+def test_pandas_nullable_integer_labels_are_class_labels(digits):
+    """pandas' Int64 and boolean columns reach numpy as floats: 30 classes
+    were read as a continuous target and ignored, with a warning."""
+    pd = pytest.importorskip("pandas")
+    X = digits[0][:300]
+    labels = np.arange(300) % 30
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = DDVIEmbedding(**{**FAST, "n_epochs": 1}).fit(X, pd.Series(labels, dtype="Int64"))
+        np.testing.assert_array_equal(model.classes_, np.arange(30))
+        assert model.classes_.dtype.kind == "i" and model.predict(X[:5]).dtype.kind == "i"
+        model.fit(X, pd.Series(labels % 2 == 0, dtype="boolean"))
+        np.testing.assert_array_equal(model.classes_, [False, True])
+
+
+def test_rows_too_large_to_square_embed_as_rows_beyond_the_radius(digits):
+    """A row of 1e160 (its squared norm overflows float64) embedded at the
+    training centre; it is shrunk onto the encoder's radius as 1e150 is."""
+    X, _ = digits
+    model = DDVIEmbedding(**FAST).fit(X)
+    rows = np.full((3, X.shape[1]), [[1e150], [1e160], [1e300]])
+    embedded = model.transform(rows)
+    np.testing.assert_allclose(embedded[1:], embedded[[0, 0]], rtol=1e-9)
+    assert not np.allclose(embedded[0], model.transform(X.mean(axis=0, keepdims=True))[0])
+
+
+@pytest.mark.parametrize("to_sparse", [False, True])
+def test_values_that_overflow_are_one_clear_error(digits, to_sparse):
+    X = digits[0][:100] * 1e200
+    X = sp.csr_matrix(X) if to_sparse else X
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy overflow warning before the error
+        with pytest.raises(ValueError, match=r"scale of inf.*rescale X"):
+            DDVIEmbedding(**FAST).fit(X)
+
+
+def test_a_fit_that_diverges_without_reaching_inf_warns():
+    """UMAP's learning rate of 1.0 sends iris's embedding to about 1e13, with a
+    finite loss."""
+    from sklearn.datasets import load_iris
+    from sklearn.exceptions import ConvergenceWarning
+
+    X = load_iris().data
+    with pytest.warns(ConvergenceWarning, match=r"diverged.*learning_rate \(it was 1\)") as caught:
+        DDVIEmbedding(learning_rate=1.0, n_epochs=20, random_state=0).fit(X)
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        DDVIEmbedding(n_epochs=20, random_state=0).fit(X)
+
+
+@pytest.mark.parametrize("name", ["n_components", "n_neighbors", "n_epochs", "batch_size"])
+def test_true_for_an_integer_parameter_is_a_type_error(digits, name):
+    with pytest.raises(TypeError, match=f"{name} must be an int, got True"):
+        DDVIEmbedding(**{**FAST, name: True}).fit(digits[0][:50])
 
 
 def test_missing_labels_are_a_value_error(digits):

@@ -166,3 +166,31 @@ def test_clustering_scorer_rejects_invalid_options():
         clustering_scorer(3, metric="accuracy")
     with pytest.raises(ValueError, match="method"):
         clustering_scorer(3, method="dbscan")
+
+
+def test_knn_accuracy_caps_neighbours_at_small_training_folds(blobs):
+    # 15 labelled rows in 5 folds: 12 training rows a fold, fewer than 20
+    # neighbours (scikit-learn's classifier fails, cross_val_score gave NaN).
+    X, y = blobs
+    rows = np.concatenate([np.flatnonzero(y == c)[:5] for c in range(3)])
+    capped = knn_accuracy(X[rows], y[rows], n_neighbors=20)
+    assert capped == knn_accuracy(X[rows], y[rows], n_neighbors=12)
+    assert np.isfinite(capped)
+
+
+def test_knn_accuracy_needs_a_class_as_large_as_cv(blobs):
+    X, y = blobs
+    rows = np.concatenate([np.flatnonzero(y == c)[:3] for c in range(2)])
+    with pytest.raises(ValueError, match=r"cv=5.*largest has 3.*Lower cv"):
+        knn_accuracy(X[rows], y[rows])
+    assert knn_accuracy(X[rows], y[rows], n_neighbors=1, cv=3) == 1.0
+
+
+def test_trustworthiness_scorer_on_a_small_test_fold(blobs):
+    X, _ = blobs
+    pca = PCA(n_components=2).fit(X)
+    scorer = trustworthiness_scorer(n_neighbors=10)
+    expected = sk_trustworthiness(X[:15], pca.transform(X[:15]), n_neighbors=7)
+    assert scorer(pca, X[:15]) == pytest.approx(expected)
+    with pytest.raises(ValueError, match="at least 3 rows"):
+        scorer(pca, X[:2])
