@@ -7,6 +7,7 @@ import sys
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from numbers import Number
 
 import joblib
 import numpy as np
@@ -22,12 +23,16 @@ __all__ = [
     "cpu_threads",
     "device_available",
     "encode_labels",
+    "has_class_labels",
     "in_unit_interval",
     "refittable",
+    "reject_bools",
     "resolve_device",
     "sum_duplicates",
     "unlabelled_rows",
     "user_stacklevel",
+    "warn_few_rows",
+    "warn_if_diverged",
 ]
 
 
@@ -125,19 +130,15 @@ def encode_labels(y, n_samples: int):
             DataConversionWarning,
             stacklevel=user_stacklevel(),
         )
-    kind = getattr(getattr(y, "dtype", None), "kind", None)
-    y = column_or_1d(y)
+    y = _labels_1d(y)
     if len(y) != n_samples:
         raise ValueError(f"y has {len(y)} labels but X has {n_samples} rows.")
     if _missing_labels(y).any():
         raise ValueError("y has missing labels (NaN or None); mark unlabelled rows with -1.")
-    if kind in ("i", "u", "b") and y.dtype.kind == "f":
-        # pandas' nullable Int64 and boolean columns arrive as floats.
-        y = y.astype(np.int64 if kind != "b" else bool)
     unlabelled = unlabelled_rows(y)
     if unlabelled.all():
         return None, None
-    if y.dtype.kind == "f" and _looks_continuous(y[~unlabelled]):
+    if _is_continuous(y[~unlabelled]):
         # A regression target, as a Pipeline passes it to every step.
         warnings.warn(
             "y is continuous (a regression target?): floats that are not all whole "
@@ -155,14 +156,61 @@ def encode_labels(y, n_samples: int):
             f"y's labels cannot be ordered ({exc}); use labels of one type, ints or "
             "strings, with -1 for unlabelled rows."
         ) from exc
+    if len(classes) == 1:
+        warnings.warn(
+            f"y labels one class only ({classes.tolist()[0]!r}); predict will give it "
+            "to every row.",
+            UserWarning,
+            stacklevel=user_stacklevel(),
+        )
     encoded = np.full(n_samples, -1, dtype=np.int64)
     encoded[~unlabelled] = codes
     return encoded, classes
 
 
+def has_class_labels(y) -> bool:
+    """Whether ``fit(X, y)`` would fit with labels: ``y`` is not None, some
+    row is labelled (not -1) and the labels are no continuous target (see
+    :func:`encode_labels`). A ``y`` that fit would reject counts as labels,
+    for fit to report."""
+    if y is None:
+        return False
+    try:
+        y = _labels_1d(y)
+        unlabelled = unlabelled_rows(y)
+    except (TypeError, ValueError):
+        return True
+    return not unlabelled.all() and not _is_continuous(y[~unlabelled])
+
+
+def _labels_1d(y) -> np.ndarray:
+    """``y`` as a 1-D array; pandas' nullable integer and boolean columns,
+    which arrive as floats, as ints and bools when none is missing."""
+    kind = getattr(getattr(y, "dtype", None), "kind", None)
+    y = column_or_1d(y)
+    if kind in ("i", "u", "b") and y.dtype.kind == "f" and not np.isnan(y).any():
+        y = y.astype(np.int64 if kind != "b" else bool)
+    return y
+
+
+def _is_continuous(labels: np.ndarray) -> bool:
+    return labels.dtype.kind == "f" and _looks_continuous(labels)
+
+
 def unlabelled_rows(y: np.ndarray) -> np.ndarray:
-    """Which rows of the 1-D labels ``y`` are unlabelled: marked -1 (or "-1")."""
-    return y == -1 if y.dtype.kind in "iuf" else y.astype(str) == "-1"
+    """Which rows of the 1-D labels ``y`` are unlabelled: marked -1 (or "-1",
+    or -1.0 among the values of an object array)."""
+    if y.dtype.kind in "iuf":
+        return y == -1
+    if y.dtype.kind == "O":
+        return np.fromiter((_is_minus_one(v) for v in y), dtype=bool, count=len(y))
+    return y.astype(str) == "-1"
+
+
+def _is_minus_one(value) -> bool:
+    if isinstance(value, str):
+        return value == "-1"
+    return isinstance(value, Number) and not isinstance(value, bool | np.bool_) and value == -1
 
 
 def _missing_labels(y: np.ndarray) -> np.ndarray:

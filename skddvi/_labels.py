@@ -12,11 +12,12 @@ With few labels ``q(l | x)`` overfits them and the map's vote is ahead (digits
 with a tenth labelled: 0.98 against 0.89); where the map does not separate
 the classes (unstandardised wine, whose neighbour graph one feature rules:
 0.68 against 0.84) it is behind. :func:`label_source` tells the two apart
-from the labelled rows alone: the map's vote, each row left out of it,
-against a cross-validated logistic regression of the standardised data (the
-data's own evidence for the classes, which the map may not show; a stand-in
-for ``q(l | x)``, which fits its training rows), each on at most
-:data:`MAX_ROWS` labelled rows. Ties go to the map.
+from the labelled rows alone (of the classes with two rows or more): the
+map's vote, each row left out of it, against a cross-validated logistic
+regression of the standardised data (the data's own evidence for the
+classes, which the map may not show; a stand-in for ``q(l | x)``, which fits
+its training rows), each on at most :data:`MAX_ROWS` labelled rows. Ties go
+to the map.
 """
 
 from __future__ import annotations
@@ -61,10 +62,15 @@ def label_source(Z: np.ndarray, X, codes: np.ndarray, seed: int) -> str:
     ``Z`` and ``X`` are the embeddings and rows (dense or sparse) of labelled
     rows, ``codes`` their class indices.
     """
+    # A class of one row can be neither left out nor split into folds: the
+    # comparison reads the classes of two rows or more.
     counts = np.bincount(codes)
-    folds = min(_FOLDS, int(counts[counts > 0].min()))
-    if np.count_nonzero(counts) < 2 or folds < 2:
-        return "embedding"  # nothing to compare: one class, or a class of one row
+    kept = counts[codes] >= 2
+    Z, X, codes = Z[kept], X[kept], codes[kept]
+    counts = counts[counts >= 2]
+    if len(counts) < 2:
+        return "embedding"  # nothing to compare: fewer than two such classes
+    folds = min(_FOLDS, int(counts.min()))
     in_map = _left_out_map_accuracy(Z, codes)
     return "embedding" if in_map >= _linear_accuracy(X, codes, folds, seed) else "encoder"
 

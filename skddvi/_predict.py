@@ -15,6 +15,7 @@ import torch
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._checks import has_class_labels
 from ._labels import label_source, map_classifier, selection_rows
 
 __all__ = ["GroupPredictionMixin"]
@@ -59,7 +60,9 @@ class GroupPredictionMixin:
         ``label_classifier_``), with ``"encoder"`` the classifier
         ``q(l | x)``. Otherwise: the responsibilities of the prior's groups
         (``prior="mixture"``: its components; the pinwheel: its arms; the swiss
-        roll and square: their segments) for the row's embedding.
+        roll and square: their segments) for the row's embedding. A labelled
+        training row lies at distance 0 from itself, so the vote gives it its
+        own label (as ``q(l | x)``, trained on it, mostly does).
 
         Parameters
         ----------
@@ -111,18 +114,22 @@ class GroupPredictionMixin:
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : array-like of shape (n_samples,), default=None
-            Labels for a semi-supervised fit (see :meth:`fit`).
+            Labels for a semi-supervised fit (see :meth:`fit`). With the
+            default Gaussian prior the method exists only after a fit with
+            labels (``hasattr`` is False before, as for any estimator that
+            cannot cluster); ``fit(X, y).predict(X)`` works from the start.
 
         Returns
         -------
         labels : ndarray of shape (n_samples,)
         """
-        if y is None and not _is_grouped(self.prior):
+        if not _is_grouped(self.prior) and not has_class_labels(y):
             grouped = ", ".join(_GROUPED_PRIORS)
             raise ValueError(
-                f"fit_predict without labels needs a prior with groups ({grouped} or an "
-                f"object with group_log_prob and n_groups), got prior={self.prior!r}; pass y to "
-                "fit with labels, or set prior='mixture'."
+                "fit_predict without labels (y None, all -1, or a continuous target) needs a "
+                f"prior with groups ({grouped} or an object with group_log_prob and "
+                f"n_groups), got prior={self.prior!r}; pass y to fit with labels, or set "
+                "prior='mixture'."
             )
         return self.fit(X, y).predict(X)
 

@@ -291,7 +291,8 @@ class DDVIEmbedding(
     label_classifier_ : KNeighborsClassifier or None
         After a fit with labels: the vote of the labelled rows in the
         embedding (inverse-distance weights), fitted on their ``embedding_``
-        and class indices; None when ``label_source_`` is ``"encoder"``.
+        and class indices (positions in ``classes_``, so its ``predict``
+        gives indices); None when ``label_source_`` is ``"encoder"``.
     n_features_in_ : int
         Number of features seen during ``fit``.
     feature_names_in_ : ndarray of shape (n_features_in_,)

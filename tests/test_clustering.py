@@ -94,8 +94,9 @@ def test_fit_predict_follows_the_prior_parameter_not_the_last_fit(digits):
     model.fit(X, y)  # a Gaussian prior with labels: fit_predict needs labels again
     assert np.array_equal(model.fit_predict(X, y), model.predict(X))
     fitted = model.embedding_
-    with pytest.raises(ValueError, match="without labels needs a prior with groups"):
-        model.fit_predict(X)
+    for no_labels in (None, np.full(200, -1), np.linspace(0.0, 1.0, 200)):
+        with pytest.raises(ValueError, match=r"without labels \(y None, all -1"):
+            model.fit_predict(X, no_labels)
     assert model.embedding_ is fitted  # refused before refitting
 
 
@@ -204,6 +205,27 @@ def test_string_labels_and_unlabelled_rows(digits):
     proba = model.predict_proba(X[:3])
     assert proba.shape == (3, 10)
     np.testing.assert_allclose(proba.sum(1), 1.0)
+
+
+def test_minus_one_marks_unlabelled_rows_in_object_labels(digits):
+    """-1.0 among the values of an object array (pandas' fillna(-1.0) on
+    labels) was read as a class of its own."""
+    X, y = digits[0][:200], digits[1][:200]
+    names = np.array(["zero", "one", "two", "three", "four"] * 2, dtype=object)[y]
+    for marker in (-1, -1.0, "-1"):
+        partial = np.where(np.arange(200) % 4 == 0, names, marker).astype(object)
+        partial[:3] = marker
+        model = DDVIEmbedding(**{**FAST, "n_epochs": 2}).fit(X, partial)
+        assert set(model.classes_) == set(names), marker
+
+
+def test_one_labelled_class_warns(digits):
+    X = digits[0][:100]
+    partial = np.where(np.arange(100) < 10, 7, -1)
+    with pytest.warns(UserWarning, match=r"one class only \(7\)") as caught:
+        model = DDVIEmbedding(**{**FAST, "n_epochs": 2}).fit(X, partial)
+    assert caught[0].filename == __file__
+    assert set(model.predict(X)) == {7}
 
 
 def test_all_unlabelled_is_an_unsupervised_fit(digits):

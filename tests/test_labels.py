@@ -56,8 +56,19 @@ def test_ties_and_untestable_labels_go_to_the_map():
     assert label_source(informative[:, :2], informative, codes, 0) == "embedding"  # both 1.0
     one_class = np.zeros(10, dtype=int)
     assert label_source(informative[:10, :2], informative[:10], one_class, 0) == "embedding"
-    singleton = np.r_[np.zeros(9, dtype=int), 1]  # a class of one row: no folds
+    singleton = np.r_[np.zeros(9, dtype=int), 1]  # one class left with two rows or more
     assert label_source(informative[:10, :2], informative[:10], singleton, 0) == "embedding"
+
+
+def test_a_class_of_one_row_does_not_decide_the_choice():
+    """The comparison reads the classes of two rows or more (a class of one
+    row used to hand the choice to the map whatever the others said)."""
+    codes, informative, rng = _classes(20, 1)
+    Z = rng.normal(size=(len(codes), 2))
+    codes = np.r_[codes, 3]  # one more class, one row
+    X = np.r_[informative, informative[:1]]
+    Z = np.r_[Z, Z[:1]]
+    assert label_source(Z, X, codes, 0) == "encoder"
 
 
 def test_selection_rows_are_the_labelled_rows_at_most_max_rows():
