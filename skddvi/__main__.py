@@ -12,6 +12,7 @@ from pathlib import Path
 from sklearn.datasets import load_digits
 
 from . import DDVIEmbedding
+from ._checks import resolve_device
 from .metrics import cluster_embedding, cluster_purity, knn_accuracy, trustworthiness
 
 
@@ -20,17 +21,33 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m skddvi",
         description="Embed scikit-learn's digits (1797 x 64) with DDVIEmbedding.",
     )
-    parser.add_argument("--output", default="ddvi_digits.png", help="PNG to write")
+    parser.add_argument(
+        "--output",
+        default="ddvi_digits.png",
+        help="figure to write (its extension picks the format: .png, .pdf, .svg, ...)",
+    )
     parser.add_argument("--posterior", default="diffusion", choices=["diffusion", "gaussian"])
     parser.add_argument(
         "--n-epochs", type=_positive_int, default=None, help="default: from data size"
     )
-    parser.add_argument("--random-state", type=int, default=0)
-    parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--random-state", type=_seed, default=0, help="seed of the fit (default: 0)"
+    )
+    parser.add_argument(
+        "--device", default="auto", help="cpu, cuda, cuda:1, ... (default: auto, CUDA if any)"
+    )
+    parser.add_argument(
+        "--n-jobs",
+        type=_n_jobs,
+        default=None,
+        help="CPU threads (-1: all cores; default: torch's setting)",
+    )
     parser.add_argument("--verbose", action="store_true", help="show a progress bar")
     args = parser.parse_args(argv)
-    if not Path(args.output).resolve().parent.is_dir():
-        parser.error(f"--output {args.output}: its folder does not exist")
+    # Everything that could fail after the fit is checked before it.
+    problem = _output_problem(args.output) or _device_problem(args.device)
+    if problem:
+        parser.error(problem)
 
     from sklearn.metrics import normalized_mutual_info_score
 
@@ -40,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         n_epochs=args.n_epochs,
         random_state=args.random_state,
         device=args.device,
+        n_jobs=args.n_jobs,
         verbose=args.verbose,
     )
     start = time.perf_counter()
@@ -65,6 +83,51 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive int, got {value}")
     return value
+
+
+def _seed(text: str) -> int:
+    value = int(text)
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be an int from 0 to 2**32 - 1, got {value}")
+    return value
+
+
+def _n_jobs(text: str) -> int:
+    value = int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be a non-zero int (-1: all cores)")
+    return value
+
+
+# argparse names the type in "invalid <name> value".
+_positive_int.__name__ = "positive int"
+_seed.__name__ = "seed"
+_n_jobs.__name__ = "n_jobs"
+
+
+def _output_problem(output: str) -> str | None:
+    """Why the figure cannot be written to ``output``, or None."""
+    path = Path(output)
+    if path.is_dir():
+        return f"--output {output}: a folder; give a file name such as ddvi_digits.png"
+    if not path.resolve().parent.is_dir():
+        return f"--output {output}: its folder does not exist"
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+    except ImportError:
+        return "the figure needs matplotlib: pip install 'skddvi[plot]'"
+    formats = FigureCanvasAgg.get_supported_filetypes()
+    if path.suffix.lower().lstrip(".") not in formats:
+        return f"--output {output}: the extension must be one of ." + ", .".join(sorted(formats))
+    return None
+
+
+def _device_problem(device: str) -> str | None:
+    try:
+        resolve_device(device)
+    except ValueError as error:
+        return f"--device {device}: {error}"
+    return None
 
 
 def _save_figure(Z, y, path: str, title: str) -> None:

@@ -14,8 +14,9 @@ def plot_embedding(embedding, labels=None, *, ax=None, title=None, point_size=No
     ----------
     embedding : array-like of shape (n_samples, 2)
     labels : array-like of shape (n_samples,), default=None
-        Categories to colour by (any hashable values), with a legend when
-        there are at most 20 of them.
+        Categories to colour by (any hashable values, of mixed types too),
+        with a legend when there are at most 20 of them (beyond 20 the
+        colours repeat).
     ax : matplotlib Axes, default=None
         Axes to draw on; a new figure when None.
     title : str, default=None
@@ -35,7 +36,8 @@ def plot_embedding(embedding, labels=None, *, ax=None, title=None, point_size=No
         raise ValueError(f"embedding must have shape (n_samples, 2), got {embedding.shape}.")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 6))
-    size = point_size if point_size is not None else float(np.clip(3e4 / len(embedding), 0.5, 20))
+    n = max(len(embedding), 1)
+    size = point_size if point_size is not None else float(np.clip(3e4 / n, 0.5, 20))
     if labels is None:
         ax.scatter(embedding[:, 0], embedding[:, 1], s=size, linewidths=0)
     else:
@@ -44,11 +46,10 @@ def plot_embedding(embedding, labels=None, *, ax=None, title=None, point_size=No
             raise ValueError(
                 f"labels has {len(labels)} values but the embedding {len(embedding)} rows."
             )
-        # Codes, not labels == label: NaN labels (one class) would match nothing.
-        classes, codes = np.unique(labels, return_inverse=True)
+        classes, codes = _categories(labels)
         cmap = plt.get_cmap("tab10" if len(classes) <= 10 else "tab20")
         for k, label in enumerate(classes):
-            mask = codes.ravel() == k
+            mask = codes == k
             ax.scatter(
                 embedding[mask, 0],
                 embedding[mask, 1],
@@ -57,9 +58,9 @@ def plot_embedding(embedding, labels=None, *, ax=None, title=None, point_size=No
                 color=cmap(k % cmap.N),
                 label=str(label),
             )
-        if len(classes) <= 20:
+        if 0 < len(classes) <= 20:
             ax.legend(
-                markerscale=max(1.0, 12 / size) ** 0.5,
+                markerscale=(12 / size) ** 0.5 if 0 < size < 12 else 1.0,
                 fontsize="small",
                 frameon=False,
                 loc="center left",
@@ -71,3 +72,16 @@ def plot_embedding(embedding, labels=None, *, ax=None, title=None, point_size=No
     if title:
         ax.set_title(title)
     return ax
+
+
+def _categories(labels: np.ndarray) -> tuple[list, np.ndarray]:
+    """The distinct labels, sorted, and each row's index among them. Codes,
+    not ``labels == label``: NaN labels (one class) would match nothing.
+    Labels of mixed types, which numpy cannot sort, sort by type, then value."""
+    try:
+        classes, codes = np.unique(labels, return_inverse=True)
+        return list(classes), codes.ravel()
+    except TypeError:
+        keys = sorted(set(labels.tolist()), key=lambda v: (type(v).__name__, str(v)))
+        index = {key: k for k, key in enumerate(keys)}
+        return keys, np.array([index[v] for v in labels.tolist()], dtype=np.intp)

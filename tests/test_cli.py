@@ -20,6 +20,13 @@ def test_main_job_prints_metrics_and_writes_the_png(tmp_path, capsys):
         (["--n-epochs", "0"], "must be a positive int"),
         (["--output", "no/such/folder/x.png"], "its folder does not exist"),
         (["--posterior", "iaf"], "invalid choice"),
+        (["--output", "."], "a folder"),
+        (["--output", "digits"], "the extension must be one of"),
+        (["--output", "digits.xyz"], "the extension must be one of"),
+        (["--device", "garbage"], "not a valid torch device"),
+        (["--random-state", "-1"], "from 0 to 2**32 - 1"),
+        (["--n-jobs", "0"], "non-zero"),
+        (["--n-epochs", "abc"], "invalid positive int value"),
     ],
 )
 def test_main_job_refuses_bad_options_before_fitting(argv, message, capsys):
@@ -27,6 +34,15 @@ def test_main_job_refuses_bad_options_before_fitting(argv, message, capsys):
         main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_main_job_without_matplotlib_says_so_before_fitting(monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)  # not importable
+    with pytest.raises(SystemExit):
+        main(["--n-epochs", "1"])
+    assert "needs matplotlib: pip install 'skddvi[plot]'" in capsys.readouterr().err
 
 
 def test_plot_embedding_draws_every_point_nan_labels_included():
@@ -44,3 +60,18 @@ def test_plot_embedding_draws_every_point_nan_labels_included():
     assert [text.get_text() for text in ax.get_legend().get_texts()] == ["1.0", "nan"]
     with pytest.raises(ValueError, match="labels has 99 values but the embedding 100 rows"):
         plot_embedding(Z, labels[:99])
+
+
+def test_plot_embedding_with_mixed_labels_no_rows_and_zero_size():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import numpy as np
+
+    from skddvi.plot import plot_embedding
+
+    Z = np.random.default_rng(0).normal(size=(6, 2))
+    ax = plot_embedding(Z, np.array([1, "a", None, 1, "a", None], dtype=object))
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["None", "1", "a"]
+    assert [len(c.get_offsets()) for c in ax.collections] == [2, 2, 2]
+    assert len(plot_embedding(np.empty((0, 2)), np.empty(0)).collections) == 0
+    plot_embedding(Z, np.arange(6) % 2, point_size=0)  # no division by zero
