@@ -129,6 +129,7 @@ class GenerativeMixin:
         Returns
         -------
         X : ndarray of shape (n_samples, n_features_in_)
+            float64, whatever the dtype the model was fitted on.
         """
         check_is_fitted(self)
         if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
