@@ -141,14 +141,17 @@ def _reaches_half(X) -> bool:
     return bool(values.size and values.max() >= 0.5)
 
 
-def resolve_offset(X, mean: np.ndarray, likelihood: str) -> np.ndarray | None:
+def resolve_offset(X, center: np.ndarray, likelihood: str) -> np.ndarray | None:
     """What the training rows are shifted by before their float32 copy: the
-    training mean for dense data and a Gaussian likelihood (so features far
-    from zero keep their digits); None for sparse data (a shift would densify
-    it) and for the Bernoulli likelihood, which reads ``x`` itself."""
+    centre of the encoder's input scaling (the training mean without its
+    outlying rows; :func:`~skddvi._data.input_scaling`) for dense data and a
+    Gaussian likelihood, so features far from zero keep their digits and the
+    encoder's float32 centre is exactly zero; None for sparse data (a shift
+    would densify it) and for the Bernoulli likelihood, which reads ``x``
+    itself."""
     if sp.issparse(X) or likelihood == "bernoulli":
         return None
-    return mean
+    return center
 
 
 def resolve_batch_size(batch_size, n_samples: int, cuda: bool = False) -> int:

@@ -307,7 +307,8 @@ class DDVIEmbedding(
         The prior used (a copy when an object was passed).
     module_ : DDVIModel
         The fitted torch model (float32, on the CPU). It reads rows
-        ``X - module_.offset`` (the training mean, subtracted in float64, for
+        ``X - module_.offset`` (the training mean, or its robust counterpart
+        that leaves outlying rows out, subtracted in float64, for
         dense data with a Gaussian likelihood; zero otherwise).
     device_ : torch.device
         The device the model was trained on.
@@ -516,7 +517,8 @@ class DDVIEmbedding(
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         mean, variance = feature_moments(X)
         check_float32_scale(variance)
-        offset = resolve_offset(X, mean, likelihood)
+        scaling = input_scaling(X, mean, variance)
+        offset = resolve_offset(X, scaling.center, likelihood)
         model = build_model(
             n_features=n_features,
             prior=prior,
@@ -532,7 +534,7 @@ class DDVIEmbedding(
             spread=self.spread,
             n_classes=None if classes is None else len(classes),
             offset=offset,
-            scaling=input_scaling(X, mean, variance),
+            scaling=scaling,
         ).to(device)
         cuda = device.type == "cuda"
         plan = TrainingPlan(

@@ -290,6 +290,19 @@ def test_input_scaling_of_sparse_rows_matches_dense():
     assert sparse.radius == pytest.approx(dense.radius, rel=1e-9)
 
 
+def test_input_scaling_keeps_the_moments_when_many_rows_would_be_left_out():
+    """70% of wine's rows replaced by one non-integer row: each pass drew the
+    centre onto the duplicates and left more rows out, until the duplicates'
+    rounding noise set the scale (1.6e-14)."""
+    from sklearn.datasets import load_wine
+
+    X = load_wine().data.copy()
+    X[: int(0.7 * len(X))] = X[len(X) // 2]
+    mean, var, scaling = _scaling_of(X)
+    assert scaling.center is mean and scaling.scale == common_scale(var)
+    assert scaling.radius == np.inf
+
+
 def test_input_scaling_keeps_the_moments_when_most_rows_sit_on_the_centre():
     X = np.zeros((50, 3))
     X[:3] = [[1.0, 2.0, 3.0], [1e4, 0.0, 0.0], [0.0, -5.0, 0.0]]

@@ -171,6 +171,21 @@ def test_encoder_shrinks_rows_beyond_its_radius_onto_it(digits):
         torch.testing.assert_close(model.features(x), expected)
 
 
+@pytest.mark.parametrize("value", [1e15, 1e20])
+def test_one_huge_cell_does_not_shrink_the_others_to_a_point(value):
+    """The rows' offset was the plain mean, which a 1e20 fill value drags far
+    from the encoder's robust centre; their float32 difference lost the
+    centre's digits and every row embedded within 1e-8 of one point."""
+    from sklearn.datasets import make_blobs
+
+    X, _ = make_blobs(600, n_features=10, centers=5, random_state=0)
+    spread = DDVIEmbedding(**FAST).fit(X).embedding_.std(axis=0)
+    X[0, 0] = value
+    model = DDVIEmbedding(**FAST).fit(X)
+    np.testing.assert_array_equal(model.module_.center.numpy(), 0.0)  # the offset is the centre
+    assert np.all(model.embedding_[1:].std(axis=0) > 0.3 * spread)
+
+
 def test_one_outlying_row_does_not_collapse_the_others():
     """A data-entry error of 1e6 used to set the encoder's scale: the other rows
     embedded within 1e-5 of one point (trust 0.70 on this set; 0.93 now)."""
