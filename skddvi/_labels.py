@@ -29,7 +29,7 @@ import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_score
-from sklearn.neighbors import KNeighborsClassifier, NearestNeighbors
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -43,8 +43,11 @@ _FOLDS = 5
 def map_classifier(Z_labelled: np.ndarray, codes: np.ndarray) -> KNeighborsClassifier:
     """The labelled rows' vote in the embedding: a fitted k-NN classifier of
     their embeddings ``Z_labelled`` and class indices ``codes``."""
-    k = min(N_NEIGHBORS, len(codes))
-    return KNeighborsClassifier(n_neighbors=k, weights="distance").fit(Z_labelled, codes)
+    return _vote(min(N_NEIGHBORS, len(codes))).fit(Z_labelled, codes)
+
+
+def _vote(k: int) -> KNeighborsClassifier:
+    return KNeighborsClassifier(n_neighbors=k, weights="distance")
 
 
 def selection_rows(codes: np.ndarray, seed: int) -> np.ndarray:
@@ -76,16 +79,10 @@ def label_source(Z: np.ndarray, X, codes: np.ndarray, seed: int) -> str:
 
 
 def _left_out_map_accuracy(Z: np.ndarray, codes: np.ndarray) -> float:
-    """Accuracy of each row's vote by its nearest other rows (inverse-distance
-    weights; a row at distance 0 outvotes the rest, as in scikit-learn)."""
-    k = min(N_NEIGHBORS, len(codes) - 1)
-    distance, index = NearestNeighbors(n_neighbors=k).fit(Z).kneighbors()  # without self
-    zero = distance == 0
-    with np.errstate(divide="ignore"):
-        weight = np.where(zero.any(axis=1, keepdims=True), zero, 1.0 / distance)
-    votes = np.zeros((len(codes), codes.max() + 1))
-    np.add.at(votes, (np.arange(len(codes))[:, None], codes[index]), weight)
-    return float(np.mean(votes.argmax(axis=1) == codes))
+    """Accuracy of each row's vote by its nearest other rows (scikit-learn's
+    ``predict(None)``: a row is not its own neighbour)."""
+    vote = _vote(min(N_NEIGHBORS, len(codes) - 1)).fit(Z, codes)
+    return float(np.mean(vote.predict(None) == codes))
 
 
 def _linear_accuracy(X, codes: np.ndarray, folds: int, seed: int) -> float:
