@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from numbers import Integral, Real
 from typing import ClassVar
 
 import numpy as np
@@ -23,10 +22,11 @@ from ._checks import (
     warn_few_rows,
     warn_if_diverged,
 )
-from ._compat import HasMethods, Interval, StrOptions, fit_context
+from ._compat import fit_context
 from ._data import DeviceRows, feature_moments, input_scaling
 from ._generative import GenerativeMixin
 from ._inference import BatchedInferenceMixin
+from ._parameters import INTEGER_PARAMETERS, PARAMETER_CONSTRAINTS
 from ._predict import GroupPredictionMixin
 from ._resolve import (
     graph_rows,
@@ -39,26 +39,13 @@ from ._resolve import (
     resolve_prior,
 )
 from ._training import TrainingPlan, train
-from .graph import METRIC_ALIASES, METRICS, canonical_metric, observed_graph
-from .posteriors import POSTERIORS
-from .priors import PRIORS
+from .graph import canonical_metric, observed_graph
 
 __all__ = ["DDVIEmbedding"]
 
 # A learned mixture prior is moved onto the embedding (k-means) after these
 # fractions of training, so that its components follow the data's clusters.
 _REFIT_PRIOR_AT = (0.2, 0.5)
-# Parameters that take ints, where True and False are mistakes.
-_INTEGER_PARAMS = (
-    "n_components",
-    "n_clusters",
-    "n_steps",
-    "n_neighbors",
-    "graph_pca",
-    "n_epochs",
-    "batch_size",
-    "n_jobs",
-)
 
 
 class DDVIEmbedding(
@@ -345,37 +332,7 @@ class DDVIEmbedding(
     (1797, 2)
     """
 
-    _parameter_constraints: ClassVar[dict] = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "prior": [StrOptions(set(PRIORS)), HasMethods(["log_prob", "sample"])],
-        "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
-        "posterior": [StrOptions(set(POSTERIORS))],
-        "n_steps": [Interval(Integral, 1, None, closed="left")],
-        "hidden_dims": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "likelihood": [StrOptions({"auto", "gaussian", "isotropic", "bernoulli"})],
-        "kl_weight": [Interval(Real, 0, None, closed="left")],
-        "kl_warmup": [Interval(Real, 0, 1, closed="both")],
-        "sleep": [StrOptions({"full", "latent", "none"})],
-        "sleep_weight": [Interval(Real, 0, None, closed="left")],
-        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
-        "metric": [StrOptions(set(METRICS) | set(METRIC_ALIASES))],
-        "graph_pca": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
-        "min_dist": [Interval(Real, 0, None, closed="left")],
-        "spread": [Interval(Real, 0, None, closed="neither")],
-        "graph_weight": [Interval(Real, 0, None, closed="left")],
-        "edge_weights": [StrOptions({"uniform", "fuzzy", "mutual"})],
-        "n_epochs": [Interval(Integral, 1, None, closed="left"), None],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "device": [str, torch.device],
-        "n_jobs": [
-            Interval(Integral, None, -1, closed="right"),
-            Interval(Integral, 1, None, closed="left"),
-            None,
-        ],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
+    _parameter_constraints: ClassVar[dict] = PARAMETER_CONSTRAINTS
 
     def __init__(
         self,
@@ -493,7 +450,7 @@ class DDVIEmbedding(
         return self.fit(X, y).embedding_
 
     def _fit(self, X, y) -> None:
-        reject_bools(self, _INTEGER_PARAMS)
+        reject_bools(self, INTEGER_PARAMETERS)
         if self.min_dist > self.spread:
             raise ValueError(
                 f"min_dist must be at most spread, got min_dist={self.min_dist} "

@@ -855,7 +855,25 @@ def test_a_fit_that_diverges_without_reaching_inf_warns():
         DDVIEmbedding(n_epochs=20, random_state=0).fit(X)
 
 
-@pytest.mark.parametrize("name", ["n_components", "n_neighbors", "n_epochs", "batch_size"])
+def test_the_integer_parameters_are_those_constrained_to_ints():
+    from skddvi._parameters import INTEGER_PARAMETERS
+
+    assert set(INTEGER_PARAMETERS) == {
+        "n_components",
+        "n_clusters",
+        "n_steps",
+        "hidden_dims",
+        "n_neighbors",
+        "graph_pca",
+        "n_epochs",
+        "batch_size",
+        "n_jobs",
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["n_components", "hidden_dims", "n_neighbors", "n_epochs", "batch_size", "n_jobs"]
+)
 def test_true_for_an_integer_parameter_is_a_type_error(digits, name):
     with pytest.raises(TypeError, match=f"{name} must be an int, got True"):
         DDVIEmbedding(**{**FAST, name: True}).fit(digits[0][:50])
