@@ -9,6 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from ._data import InputScaling, common_scale
+from ._torch_state import seeded_global_rng
 from .edges import EdgeModel
 from .likelihoods import make_likelihood
 from .model import DDVIModel
@@ -67,8 +68,7 @@ def build_model(
     center = _shifted(mean, offset)
     if scaling is None:
         scaling = InputScaling(mean, scale, np.inf)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    with seeded_global_rng(seed):
         encoder = nn.Sequential(MLP(n_features, hidden_dims[:-1], hidden_dims[-1]), nn.SiLU())
         post = make_posterior(
             posterior,

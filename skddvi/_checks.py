@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from numbers import Number
 
 import joblib
@@ -20,7 +18,6 @@ from sklearn.utils.validation import column_or_1d
 __all__ = [
     "check_float32_scale",
     "clip_to_unit_interval",
-    "cpu_threads",
     "device_available",
     "encode_labels",
     "has_class_labels",
@@ -34,23 +31,6 @@ __all__ = [
     "warn_few_rows",
     "warn_if_diverged",
 ]
-
-
-@contextmanager
-def cpu_threads(n_jobs: int | None) -> Iterator[None]:
-    """Run the body with torch's CPU thread count set from ``n_jobs`` (joblib's
-    convention: -1 all cores, -2 all but one), then restore it; None leaves it."""
-    if n_jobs is None:
-        yield
-        return
-    from joblib import effective_n_jobs
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(effective_n_jobs(n_jobs))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def refittable(prior, classes) -> bool:
@@ -281,9 +261,9 @@ def clip_to_unit_interval(X):
     X = sum_duplicates(X)
     if in_unit_interval(X):
         return X
-    values = X.data if sp.issparse(X) else X
+    low, high = _value_range(X)
     warnings.warn(
-        f"X has values outside [0, 1] (from {values.min():.3g} to {values.max():.3g}), "
+        f"X has values outside [0, 1] (from {low:.3g} to {high:.3g}), "
         "where this model's Bernoulli likelihood has no density; they are scored "
         "clipped to [0, 1]. Scale new rows into [0, 1] as the training rows were, "
         "for example with MinMaxScaler(clip=True).",
@@ -295,6 +275,16 @@ def clip_to_unit_interval(X):
         np.clip(X.data, 0.0, 1.0, out=X.data)
         return X
     return np.clip(X, 0.0, 1.0)
+
+
+def _value_range(X) -> tuple[float, float]:
+    """Smallest and largest value of ``X``, a sparse one's implicit zeros included."""
+    if not sp.issparse(X):
+        return float(X.min()), float(X.max())
+    low, high = float(X.data.min()), float(X.data.max())
+    if X.nnz < X.shape[0] * X.shape[1]:
+        low, high = min(low, 0.0), max(high, 0.0)
+    return low, high
 
 
 def sum_duplicates(X):

@@ -84,7 +84,7 @@ class DeviceRows:
         pos = torch.repeat_interleave(start - first, counts) + torch.arange(
             int(counts.sum()), device=self.device
         )
-        out = torch.zeros(len(index), self.n_features, device=self.device)
+        out = torch.zeros(len(index), self.n_features, device=self.device, dtype=self._values.dtype)
         out[row, self._indices[pos]] = self._values[pos]
         return out
 

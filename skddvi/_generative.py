@@ -14,7 +14,8 @@ import torch
 from sklearn.utils import check_array, check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._checks import clip_to_unit_interval, cpu_threads
+from ._checks import clip_to_unit_interval
+from ._torch_state import cpu_threads
 
 __all__ = ["GenerativeMixin"]
 
@@ -29,7 +30,12 @@ _SCORE_SEED = 0
 
 
 def _score_noise(dim: int) -> torch.Tensor:
-    """The ``(_SCORE_DRAWS, dim)`` standard normal draws of ``score_samples``."""
+    """The ``(_SCORE_DRAWS, dim)`` standard normal draws of ``score_samples``:
+    plain seeded draws where ``dim`` is past what a Sobol sequence has
+    (21,201: ``n_components * (n_steps + 1)`` of a diffusion posterior)."""
+    if dim > torch.quasirandom.SobolEngine.MAXDIM:
+        gen = torch.Generator().manual_seed(_SCORE_SEED)
+        return torch.randn(_SCORE_DRAWS, dim, generator=gen, dtype=torch.float64)
     sobol = torch.quasirandom.SobolEngine(dim, scramble=True, seed=_SCORE_SEED)
     u = sobol.draw(_SCORE_DRAWS, dtype=torch.float64)
     eps = torch.finfo(torch.float64).eps
@@ -137,6 +143,10 @@ class GenerativeMixin:
         seed = int(check_random_state(random_state).randint(np.iinfo(np.int32).max))
         module, device = self._inference_module()
         gen = torch.Generator(device=device).manual_seed(seed)
+        out = np.empty((int(n_samples), self.n_features_in_))
+        block = self._block_size(out, device)  # a million samples need not fit at once
         with torch.no_grad(), cpu_threads(self.n_jobs):
-            x, _ = module.sample(int(n_samples), gen)
-        return x.cpu().numpy()
+            for start in range(0, len(out), block):
+                x, _ = module.sample(min(block, len(out) - start), gen)
+                out[start : start + len(x)] = x.cpu().numpy()
+        return out

@@ -7,8 +7,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._checks import cpu_threads, device_available
+from ._checks import device_available
 from ._data import chunk_rows, host_batches
+from ._torch_state import cpu_threads
 from .model import inference_copy
 
 __all__ = ["BatchedInferenceMixin"]
@@ -31,15 +32,20 @@ class BatchedInferenceMixin:
         device = self.device_ if device_available(self.device_) else torch.device("cpu")
         return inference_copy(self.module_, device), device
 
-    def _map_rows(self, X, fn, out_dim: int, dtype) -> np.ndarray:
-        """Apply ``fn(module, rows)`` to consecutive blocks of ``X``."""
-        module, device = self._inference_module()
-        out = np.empty((X.shape[0], out_dim), dtype=dtype)
-        batch = chunk_rows(
+    @staticmethod
+    def _block_size(X, device: torch.device) -> int:
+        """Rows of ``X`` (or of anything as wide) per inference block on ``device``."""
+        return chunk_rows(
             X,
             _INFERENCE_ENTRIES.get(device.type, _INFERENCE_ENTRIES["cpu"]),
             _INFERENCE_BATCH.get(device.type, _INFERENCE_BATCH["cpu"]),
         )
+
+    def _map_rows(self, X, fn, out_dim: int, dtype) -> np.ndarray:
+        """Apply ``fn(module, rows)`` to consecutive blocks of ``X``."""
+        module, device = self._inference_module()
+        out = np.empty((X.shape[0], out_dim), dtype=dtype)
+        batch = self._block_size(X, device)
         with torch.no_grad(), cpu_threads(self.n_jobs):
             for start, block in host_batches(X, batch):
                 rows = torch.tensor(np.ascontiguousarray(block), dtype=torch.float64, device=device)

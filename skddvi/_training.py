@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 
 from ._checks import user_stacklevel
 from ._data import DeviceRows
+from ._torch_state import seeded_global_rng
 from .model import DDVIModel
 from .objectives import LossTerms, LossWeights, kl_weight_at
 from .priors import Prior
@@ -91,7 +92,7 @@ def train(
     rows_per_epoch = steps_per_epoch * batch_size if graphed else data.n_samples
     total_steps = plan.n_epochs * steps_per_epoch
     names = LossTerms.names()
-    sums = torch.zeros(len(names), device=data.device)
+    sums = torch.zeros(len(names), device=data.device, dtype=torch.float32)
 
     def run(index: Tensor, kl: float | Tensor, rng: torch.Generator | None) -> None:
         weights = LossWeights(
@@ -178,8 +179,7 @@ def _graph_rng(device: torch.device, generator: torch.Generator) -> Iterator[Non
     random stream of a graphed fit, seeded from ``generator``; the caller's
     global random state is restored afterwards."""
     seed = int(torch.randint(2**62, (1,), generator=generator, device=device))
-    with torch.random.fork_rng(devices=[device]), torch.cuda.device(device):
-        torch.cuda.manual_seed(seed)
+    with seeded_global_rng(seed, device), torch.cuda.device(device):
         yield
 
 
@@ -202,7 +202,7 @@ class _GraphedStep:
         self.run = run
         self.optimizer = optimizer
         self.index = torch.zeros(batch_size, dtype=torch.long, device=device)
-        self.kl = torch.zeros((), device=device)
+        self.kl = torch.zeros((), device=device, dtype=torch.float32)
         self.stream = torch.cuda.Stream(device)
         self.graph: torch.cuda.CUDAGraph | None = None
         self.eager = False

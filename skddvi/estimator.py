@@ -13,7 +13,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._build import build_model
 from ._checks import (
     check_float32_scale,
-    cpu_threads,
     encode_labels,
     refittable,
     reject_bools,
@@ -38,6 +37,7 @@ from ._resolve import (
     resolve_offset,
     resolve_prior,
 )
+from ._torch_state import cpu_threads
 from ._training import TrainingPlan, train
 from .graph import canonical_metric, observed_graph
 
@@ -105,7 +105,12 @@ class DDVIEmbedding(
         most); or Bernoulli for data in ``[0, 1]``. ``"auto"`` picks Bernoulli
         when all of ``X`` lies in ``[0, 1]`` and some value reaches 0.5 (data
         that fill the interval, such as pixel intensities or 0/1 data),
-        Gaussian otherwise.
+        Gaussian otherwise. A Gaussian's variances have a floor of 1e-4 times
+        the features' mean variance: a feature that varies less (one measured
+        in much smaller units than the others) is modelled as noise at that
+        floor, so its ``sample`` values spread too far and ``score`` bounds it
+        loosely. Standardise features of different units (``StandardScaler``)
+        when you use ``sample`` or ``score``.
     kl_weight : float, default=0.01
         Weight of the prior and auxiliary (KL) terms against the
         reconstruction, which is averaged over features as in the paper's
@@ -426,7 +431,8 @@ class DDVIEmbedding(
         """
         self._clear_fitted()
         try:
-            with cpu_threads(self.n_jobs):
+            # Training needs autograd, even when called under torch.no_grad().
+            with cpu_threads(self.n_jobs), torch.inference_mode(False), torch.enable_grad():
                 self._fit(X, y)
         except BaseException:
             self._clear_fitted()
@@ -492,7 +498,7 @@ class DDVIEmbedding(
             n_classes=None if classes is None else len(classes),
             offset=offset,
             scaling=scaling,
-        ).to(device)
+        ).to(device, torch.float32)  # whatever torch's default dtype
         cuda = device.type == "cuda"
         plan = TrainingPlan(
             n_epochs=resolve_n_epochs(self.n_epochs, self.batch_size, n_samples, cuda),

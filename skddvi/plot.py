@@ -41,7 +41,7 @@ def plot_embedding(embedding, labels=None, *, ax=None, title=None, point_size=No
     if labels is None:
         ax.scatter(embedding[:, 0], embedding[:, 1], s=size, linewidths=0)
     else:
-        labels = np.asarray(labels).ravel()
+        labels = _label_array(labels)
         if len(labels) != len(embedding):
             raise ValueError(
                 f"labels has {len(labels)} values but the embedding {len(embedding)} rows."
@@ -72,6 +72,16 @@ def plot_embedding(embedding, labels=None, *, ax=None, title=None, point_size=No
     if title:
         ax.set_title(title)
     return ax
+
+
+def _label_array(labels) -> np.ndarray:
+    """``labels`` as a 1-D array: a column of labels is flattened, but a list of
+    tuples stays one (hashable) label per row, which ``np.asarray`` would
+    turn into a 2-D array."""
+    array = np.asarray(labels)
+    if array.ndim > 1 and isinstance(labels, (list, tuple)) and isinstance(labels[0], tuple):
+        return np.fromiter(labels, dtype=object, count=len(labels))
+    return array.ravel()
 
 
 def _categories(labels: np.ndarray) -> tuple[list, np.ndarray]:

@@ -75,3 +75,16 @@ def test_plot_embedding_with_mixed_labels_no_rows_and_zero_size():
     assert [len(c.get_offsets()) for c in ax.collections] == [2, 2, 2]
     assert len(plot_embedding(np.empty((0, 2)), np.empty(0)).collections) == 0
     plot_embedding(Z, np.arange(6) % 2, point_size=0)  # no division by zero
+
+
+def test_plot_embedding_takes_tuple_labels_and_a_column_of_labels():
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import numpy as np
+
+    from skddvi.plot import plot_embedding
+
+    Z = np.random.default_rng(0).normal(size=(6, 2))
+    ax = plot_embedding(Z, [(i % 2, "x") for i in range(6)])  # one hashable label per row
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["(0, 'x')", "(1, 'x')"]
+    assert len(plot_embedding(Z, [[i % 3] for i in range(6)]).collections) == 3

@@ -228,6 +228,16 @@ def test_inverse_transform_and_sample(digits, fitted):
         fitted.sample(0)
 
 
+def test_sample_draws_in_blocks(fitted, monkeypatch):
+    import skddvi._inference as inference
+
+    monkeypatch.setitem(inference._INFERENCE_BATCH, "cpu", 4)  # 10 draws: blocks of 4, 4, 2
+    draws = fitted.sample(10, random_state=0)
+    assert draws.shape == (10, fitted.n_features_in_) and np.isfinite(draws).all()
+    np.testing.assert_array_equal(draws, fitted.sample(10, random_state=0))
+    assert len(np.unique(draws, axis=0)) == 10  # each block its own draws
+
+
 def test_score_samples_is_deterministic_per_row(digits, fitted):
     X, _ = digits
     scores = fitted.score_samples(X[:50])
@@ -277,6 +287,11 @@ def test_score_noise_is_standard_normal_and_evenly_spread():
     np.testing.assert_allclose(noise.mean(axis=0), 0.0, atol=0.04)
     np.testing.assert_allclose(noise.std(axis=0), 1.0, atol=0.1)
     np.testing.assert_array_equal(noise, _score_noise(12).numpy())  # deterministic
+    # Past a Sobol sequence's 21,201 dimensions (a diffusion posterior's noise
+    # is n_components * (n_steps + 1) wide): plain seeded draws, not a crash.
+    wide = _score_noise(30_000)
+    assert wide.shape == (64, 30_000) and abs(float(wide.std()) - 1.0) < 0.01
+    np.testing.assert_array_equal(wide.numpy(), _score_noise(30_000).numpy())
 
 
 def test_bernoulli_is_picked_for_unit_interval_data(digits):
@@ -937,7 +952,7 @@ def test_unit_interval_allows_rounding_and_scores_clip_values_outside(digits):
     with pytest.warns(UserWarning, match=r"outside \[0, 1\].*MinMaxScaler\(clip=True\)"):
         shifted = model.score_samples(X - 0.5)
     np.testing.assert_array_equal(shifted, model.score_samples(np.clip(X - 0.5, 0, 1)))
-    with pytest.warns(UserWarning, match="clipped"):
+    with pytest.warns(UserWarning, match=r"from 0 to 2\).*clipped"):  # implicit zeros count
         doubled = model.score(sp.csr_matrix(X * 2))
     assert doubled == model.score(np.clip(X * 2, 0, 1))
 
