@@ -230,8 +230,13 @@ class DDVIEmbedding(
         accuracy on MNIST 10k (0.913 to 0.921 over two seeds) and eHGDP (0.758
         to 0.810) and left digits, iris, wine, breast cancer and blobs level;
         on small sets (300 to 600 steps, before the 600-step floor) it cost
-        2 to 4 nats of ELBO (results README). Not UMAP's
-        ``learning_rate`` (an SGD step of 1.0): copied over, 1.0 diverges.
+        2 to 4 nats of ELBO (results README). The encoder's first layer,
+        where more than 256 features wide, steps at ``learning_rate *
+        256 / n_features``: Adam moves every weight by about the rate, so
+        that layer's units would move ``n_features / 256`` times as far as
+        a hidden layer's (on 50 rows of 5,000 features, 23 rows ended on
+        one point). Not UMAP's ``learning_rate`` (an SGD step of 1.0):
+        copied over, 1.0 diverges.
     device : str or torch.device, default="auto"
         Where to train: ``"auto"`` picks CUDA when available, else the CPU.
         On CUDA with dense input, one training step is captured as a CUDA
@@ -301,7 +306,10 @@ class DDVIEmbedding(
         The fitted torch model (float32, on the CPU). It reads rows
         ``X - module_.offset`` (the training mean, or its robust counterpart
         that leaves outlying rows out, subtracted in float64, for
-        dense data with a Gaussian likelihood; zero otherwise).
+        dense data with a Gaussian likelihood; zero otherwise). Edits to
+        its weights take effect in ``transform`` and the other methods when
+        made under ``torch.no_grad()``, not through ``.data`` (see
+        :func:`skddvi.model.inference_copy`).
     device_ : torch.device
         The device the model was trained on.
     history_ : dict of ndarray

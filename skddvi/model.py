@@ -289,7 +289,9 @@ def inference_copy(model: DDVIModel, device: torch.device) -> DDVIModel:
     float64 makes a row's result independent of the batch it is in. The copy
     is kept while ``model`` lives and reused until one of its tensors changes
     (in place or replaced) or another device is asked for: a deep copy costs
-    milliseconds, which would dominate ``transform`` of a few rows.
+    milliseconds, which would dominate ``transform`` of a few rows. An edit
+    through a tensor's ``.data`` bypasses torch's version counter and is not
+    seen; edit under ``torch.no_grad()`` instead.
     """
     try:
         key = _state_key(model, device)

@@ -1015,3 +1015,30 @@ def test_inference_batches_of_wide_sparse_data_stay_small(monkeypatch):
     assert max(rows * columns for rows, columns in sizes) <= 2**22
     assert sum(rows for rows, _ in sizes) == 600
     np.testing.assert_allclose(Z, model.embedding_, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("n_features", [64, 256, 1024])
+def test_the_encoders_wide_first_layer_steps_at_a_smaller_rate(n_features):
+    from skddvi._build import build_model
+    from skddvi._training import _adam, _parameter_groups, _set_learning_rate
+
+    model = build_model(
+        n_features=n_features,
+        prior=GaussianPrior(2),
+        posterior="diffusion",
+        n_steps=3,
+        hidden_dims=(32,),
+        likelihood="gaussian",
+        sleep="none",
+        mean=np.zeros(n_features),
+        variance=np.ones(n_features),
+        seed=0,
+    )
+    params = [p for p in model.parameters() if p.requires_grad]
+    optimizer = _adam(_parameter_groups(model, params), 0.01, torch.device("cpu"), False)
+    _set_learning_rate(optimizer, 0.005)
+    rates = {id(p): group["lr"] for group in optimizer.param_groups for p in group["params"]}
+    assert len(rates) == len(params)  # every parameter once
+    first = model.encoder[0][0].weight
+    assert rates.pop(id(first)) == pytest.approx(0.005 * min(1.0, 256 / n_features))
+    assert set(rates.values()) == {0.005}
