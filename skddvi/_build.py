@@ -9,7 +9,7 @@ import torch
 from torch import Tensor, nn
 
 from ._data import InputScaling, common_scale
-from ._torch_state import seeded_global_rng
+from ._torch_state import float32_default, seeded_global_rng
 from .edges import EdgeModel
 from .likelihoods import make_likelihood
 from .model import DDVIModel
@@ -68,7 +68,7 @@ def build_model(
     center = _shifted(mean, offset)
     if scaling is None:
         scaling = InputScaling(mean, scale, np.inf)
-    with seeded_global_rng(seed):
+    with seeded_global_rng(seed), float32_default():
         encoder = nn.Sequential(MLP(n_features, hidden_dims[:-1], hidden_dims[-1]), nn.SiLU())
         post = make_posterior(
             posterior,

@@ -134,11 +134,13 @@ def neighbor_graph(
         nearest first.
     """
     metric = canonical_metric(metric)
+    X = X if sp.issparse(X) else np.asarray(X)  # a DataFrame's X[rows] would pick columns
     check_metric(metric, sp.issparse(X))
     if metric == "braycurtis" and X.size and X.min() < 0:
         warnings.warn(
-            "metric='braycurtis' is meant for non-negative data: on rows with negative "
-            "values the exact search (up to 20,000 rows, scikit-learn's) divides "
+            "metric='braycurtis' is meant for non-negative data, and the rows searched "
+            "(X, or its principal components with graph_pca) have negative values: "
+            "there the exact search (up to 20,000 rows, scikit-learn's) divides "
             "sum(|x - y|) by sum(|x| + |y|), and the approximate one (above, "
             "pynndescent's and UMAP's) by sum(|x + y|).",
             UserWarning,
@@ -244,7 +246,12 @@ def _exact_neighbors(X, k: int, metric: str, n_jobs: int) -> tuple[np.ndarray, n
 def identical_rows(X: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Each row's group of identical rows, the groups numbered in the order
     of their first rows, and each group's first row; None if all rows differ."""
-    _, first, inverse = np.unique(X, axis=0, return_index=True, return_inverse=True)
+    rows = np.ascontiguousarray(X)
+    if rows.dtype.kind == "f":
+        rows = rows + 0.0  # -0.0 becomes 0.0: equal values, equal bytes
+    # Each row's bytes as one key: sorting them takes a twentieth of np.unique(axis=0).
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     if len(first) == X.shape[0]:
         return None
     order = np.argsort(first)

@@ -75,13 +75,15 @@ def plot_embedding(embedding, labels=None, *, ax=None, title=None, point_size=No
 
 
 def _label_array(labels) -> np.ndarray:
-    """``labels`` as a 1-D array: a column of labels is flattened, but a list of
-    tuples stays one (hashable) label per row, which ``np.asarray`` would
-    turn into a 2-D array."""
-    array = np.asarray(labels)
-    if array.ndim > 1 and isinstance(labels, (list, tuple)) and isinstance(labels[0], tuple):
+    """``labels`` as a 1-D array: a column of labels (one-element lists or
+    tuples included) is flattened, but tuples of other lengths stay one
+    (hashable) label per row, which ``np.asarray`` would turn into a 2-D
+    array or refuse."""
+    if isinstance(labels, (list, tuple)) and any(
+        isinstance(label, tuple) and len(label) != 1 for label in labels
+    ):
         return np.fromiter(labels, dtype=object, count=len(labels))
-    return array.ravel()
+    return np.asarray(labels).ravel()
 
 
 def _categories(labels: np.ndarray) -> tuple[list, np.ndarray]:

@@ -88,3 +88,7 @@ def test_plot_embedding_takes_tuple_labels_and_a_column_of_labels():
     ax = plot_embedding(Z, [(i % 2, "x") for i in range(6)])  # one hashable label per row
     assert [text.get_text() for text in ax.get_legend().get_texts()] == ["(0, 'x')", "(1, 'x')"]
     assert len(plot_embedding(Z, [[i % 3] for i in range(6)]).collections) == 3
+    ax = plot_embedding(Z, [(0, "x"), (1,), (0, "x"), (1,), (2, 3), (2, 3)])  # unequal lengths
+    assert len(ax.collections) == 3
+    ax = plot_embedding(Z, [(f"c{i % 2}",) for i in range(6)])  # a column, as tuples
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["c0", "c1"]

@@ -268,6 +268,16 @@ def test_sparse_cosine_puts_rows_of_zeros_together_as_dense_does():
         assert not np.isin(indices[:100], np.arange(100, 120)).any()  # 1 from other rows
 
 
+def test_neighbor_graph_takes_a_dataframe():
+    pd = pytest.importorskip("pandas")
+    X = np.array([[0.0, 1], [0, 1], [2, 3], [4, 5], [1, 1]])
+    frame = pd.DataFrame(X, columns=["a", "b"])
+    for metric in ("euclidean", "braycurtis"):
+        np.testing.assert_array_equal(
+            neighbor_graph(frame, 2, metric=metric), neighbor_graph(X, 2, metric=metric)
+        )
+
+
 def test_braycurtis_on_negative_values_warns():
     X = np.random.default_rng(0).normal(size=(50, 4))
     with pytest.warns(UserWarning, match="braycurtis.*non-negative"):
