@@ -230,9 +230,19 @@ def test_inverse_transform_and_sample(digits, fitted):
 
 def test_sample_draws_in_blocks(fitted, monkeypatch):
     import skddvi._inference as inference
+    from skddvi.model import DDVIModel
 
     monkeypatch.setitem(inference._INFERENCE_BATCH, "cpu", 4)  # 10 draws: blocks of 4, 4, 2
+    sizes = []
+    sample = DDVIModel.sample
+
+    def record(self, n, generator):
+        sizes.append(n)
+        return sample(self, n, generator)
+
+    monkeypatch.setattr(DDVIModel, "sample", record)
     draws = fitted.sample(10, random_state=0)
+    assert sizes == [4, 4, 2]
     assert draws.shape == (10, fitted.n_features_in_) and np.isfinite(draws).all()
     np.testing.assert_array_equal(draws, fitted.sample(10, random_state=0))
     assert len(np.unique(draws, axis=0)) == 10  # each block its own draws
@@ -1042,3 +1052,22 @@ def test_the_encoders_wide_first_layer_steps_at_a_smaller_rate(n_features):
     first = model.encoder[0][0].weight
     assert rates.pop(id(first)) == pytest.approx(0.005 * min(1.0, 256 / n_features))
     assert set(rates.values()) == {0.005}
+
+
+def test_training_gives_the_wide_first_layer_its_rate(monkeypatch):
+    import skddvi._training as training
+
+    seen = []
+    adam = training._adam
+
+    def record(groups, lr, device, graphed):
+        seen.append(groups)
+        return adam(groups, lr, device, graphed)
+
+    monkeypatch.setattr(training, "_adam", record)
+    X = np.random.default_rng(0).normal(size=(40, 1024))
+    model = DDVIEmbedding(**FAST).fit(X)
+    (groups,) = seen
+    first = model.module_.encoder[0][0].weight
+    assert [g["lr_scale"] for g in groups] == [1.0, 0.25]
+    assert groups[1]["params"] == [first]
