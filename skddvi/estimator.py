@@ -105,12 +105,13 @@ class DDVIEmbedding(
         most); or Bernoulli for data in ``[0, 1]``. ``"auto"`` picks Bernoulli
         when all of ``X`` lies in ``[0, 1]`` and some value reaches 0.5 (data
         that fill the interval, such as pixel intensities or 0/1 data),
-        Gaussian otherwise. A Gaussian's variances have a floor of 1e-4 times
-        the features' mean variance: a feature that varies less (one measured
-        in much smaller units than the others) is modelled as noise at that
-        floor, so its ``sample`` values spread too far and ``score`` bounds it
-        loosely. Standardise features of different units (``StandardScaler``)
-        when you use ``sample`` or ``score``.
+        Gaussian otherwise. A Gaussian's variances start no lower than 1e-3
+        times the features' mean variance, learn down slowly from there, and
+        stop at 1e-6 times it: a feature that varies far less (one measured
+        in much smaller units than the others) keeps too much noise, so its
+        ``sample`` values spread too far and ``score`` bounds it loosely.
+        Standardise features of different units (``StandardScaler``) when
+        you use ``sample`` or ``score``.
     kl_weight : float, default=0.01
         Weight of the prior and auxiliary (KL) terms against the
         reconstruction, which is averaged over features as in the paper's

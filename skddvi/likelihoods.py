@@ -54,16 +54,20 @@ class GaussianLikelihood(Likelihood):
         Common scale of the model space.
     init_variance : Tensor of shape (p,)
         Starting variance of each feature, in model-space units.
-    min_variance : float, default=1e-4
-        Floor of the variance in model-space units, so that a constant
-        feature cannot drive the likelihood to infinity.
+    min_variance : float, default=1e-6
+        Floor of the variance in model-space units (where the features' mean
+        variance is 1), so that a constant feature cannot drive the
+        likelihood to infinity. At 1e-4 (before stop 30) structure below 1%
+        of the data's spread went unexplained: three S-curves 1,000 apart
+        embedded within 0.05 each, per-cluster trustworthiness 0.84 to 0.91
+        (0.94 to 0.95 now; digits, iris, eHGDP and pbmc68k level).
     """
 
     center: Tensor
     scale: Tensor
 
     def __init__(
-        self, center: Tensor, scale: float, init_variance: Tensor, min_variance: float = 1e-4
+        self, center: Tensor, scale: float, init_variance: Tensor, min_variance: float = 1e-6
     ) -> None:
         super().__init__()
         self.register_buffer("center", center.float())
@@ -102,7 +106,7 @@ class IsotropicGaussianLikelihood(GaussianLikelihood):
     """
 
     def __init__(
-        self, center: Tensor, scale: float, init_variance: Tensor, min_variance: float = 1e-4
+        self, center: Tensor, scale: float, init_variance: Tensor, min_variance: float = 1e-6
     ) -> None:
         super().__init__(center, scale, init_variance.float().mean().reshape(1), min_variance)
 
