@@ -34,7 +34,8 @@ from _common import machine, markdown_table, mean_ci, one_thread, write
 from ablation import evaluate
 from embedding_quality import load, split
 
-from skddvi.graph import knn_adjacency, membership_graph, mutual_adjacency, neighbor_graph
+from skddvi.graph import knn_adjacency, membership_graph, mutual_adjacency
+from skddvi.neighbors import neighbor_graph
 
 VARIANTS = ("uniform", "fuzzy", "mutual")
 K = 15  # DDVIEmbedding's default n_neighbors

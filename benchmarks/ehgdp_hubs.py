@@ -26,7 +26,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from embedding_quality import load, split
 
-from skddvi.graph import neighbor_graph
+from skddvi.neighbors import neighbor_graph
 
 K = 15
 

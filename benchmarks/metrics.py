@@ -87,7 +87,7 @@ def _ranked_rows(X, metric: str):
     the square roots of the rows' shares."""
     if metric != "hellinger":
         return X, metric
-    from skddvi.graph import hellinger_rows
+    from skddvi.neighbors import hellinger_rows
 
     return hellinger_rows(X), "euclidean"
 

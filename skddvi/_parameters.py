@@ -13,7 +13,7 @@ from numbers import Integral, Real
 import torch
 
 from ._compat import HasMethods, Interval, StrOptions
-from .graph import METRIC_ALIASES, METRICS
+from .neighbors import METRIC_ALIASES, METRICS
 from .posteriors import POSTERIORS
 from .priors import PRIORS
 

@@ -39,7 +39,8 @@ from ._resolve import (
 )
 from ._torch_state import cpu_threads
 from ._training import TrainingPlan, train
-from .graph import canonical_metric, observed_graph
+from .graph import observed_graph
+from .neighbors import canonical_metric
 
 __all__ = ["DDVIEmbedding"]
 

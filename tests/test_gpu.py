@@ -49,7 +49,7 @@ def test_auto_picks_cuda_and_data_stays_on_the_device(digits):
 def test_neighbor_graph_on_cuda_matches_sklearn(digits):
     from sklearn.neighbors import NearestNeighbors
 
-    from skddvi.graph import neighbor_graph
+    from skddvi.neighbors import neighbor_graph
 
     X = digits[0]
     found = neighbor_graph(X, 10, device=torch.device("cuda"))
@@ -66,7 +66,7 @@ def test_neighbor_graph_on_cuda_matches_sklearn(digits):
 @pytest.mark.parametrize("metric", ["cosine", "correlation", "manhattan"])
 def test_neighbor_graph_with_a_metric_on_cuda_matches_the_cpu(digits, metric):
     """Cosine and correlation search on the device; the other metrics on the CPU."""
-    from skddvi.graph import neighbor_graph
+    from skddvi.neighbors import neighbor_graph
 
     X = digits[0]
     found, distances = neighbor_graph(

@@ -9,21 +9,18 @@ import torch
 from sklearn.neighbors import NearestNeighbors
 
 from skddvi import DDVIEmbedding
-from skddvi import graph as graph_module
+from skddvi import neighbors as neighbors_module
 from skddvi._build import build_model
 from skddvi.edges import EdgeModel, edge_log_likelihood, gather_rows, kernel_params
 from skddvi.graph import (
-    METRICS,
-    brute_force_neighbors,
     knn_adjacency,
     membership_graph,
     mutual_adjacency,
     mutual_edge_weights,
-    neighbor_graph,
     observed_graph,
     split_cross_class_edges,
-    unit_norm_rows,
 )
+from skddvi.neighbors import METRICS, brute_force_neighbors, neighbor_graph, unit_norm_rows
 from skddvi.priors import GaussianPrior
 
 # (spread, min_dist) -> (a, b) from umap.umap_.find_ab_params (umap-learn 0.5).
@@ -107,7 +104,7 @@ def test_neighbor_graph_matches_sklearn(k):
 @pytest.mark.parametrize("block_entries", [2**28, 7 * 120])
 def test_brute_force_neighbors_match_sklearn_in_blocks(monkeypatch, block_entries):
     """The device search (run here on the CPU), in one block and in blocks of 7 rows."""
-    monkeypatch.setattr(graph_module, "_BLOCK_ENTRIES", block_entries)
+    monkeypatch.setattr(neighbors_module, "_BLOCK_ENTRIES", block_entries)
     X = np.random.default_rng(0).normal(size=(120, 5))
     found = brute_force_neighbors(X, 6, torch.device("cpu"))
     expected = NearestNeighbors(n_neighbors=6).fit(X).kneighbors(X)[1]
@@ -116,7 +113,7 @@ def test_brute_force_neighbors_match_sklearn_in_blocks(monkeypatch, block_entrie
 
 @pytest.mark.parametrize("gather_entries", [2**24, 6 * 5 * 4])
 def test_brute_force_distances_match_sklearn_in_blocks(monkeypatch, gather_entries):
-    monkeypatch.setattr(graph_module, "_GATHER_ENTRIES", gather_entries)
+    monkeypatch.setattr(neighbors_module, "_GATHER_ENTRIES", gather_entries)
     X = np.random.default_rng(0).normal(size=(90, 5))
     found, distances = brute_force_neighbors(X, 6, torch.device("cpu"), return_distance=True)
     expected_distances, expected = NearestNeighbors(n_neighbors=6).fit(X).kneighbors(X)
@@ -236,10 +233,10 @@ def test_identical_rows_are_searched_once_with_the_same_graph(metric):
     X = rng.integers(0, 3, size=(600, 4)).astype(float)  # 81 distinct rows
     X[:200] = X[7]
     for k in (1, 5, 40):
-        expected = graph_module._kneighbors_ties_by_index(
-            graph_module._exact_search(X, k, metric, 1), X, k
+        expected = neighbors_module._kneighbors_ties_by_index(
+            neighbors_module._exact_search(X, k, metric, 1), X, k
         )
-        found = graph_module._exact_neighbors(X, k, metric, 1)
+        found = neighbors_module._exact_neighbors(X, k, metric, 1)
         np.testing.assert_array_equal(found[0], expected[0])
         np.testing.assert_array_equal(found[1], expected[1])
 
@@ -841,7 +838,7 @@ def test_non_edges_add_their_term_only_to_the_rows_that_have_one():
 def test_rows_pynndescent_leaves_short_are_searched_exactly():
     """pynndescent gives index -1 where it finds no neighbour (all-zero rows
     under the Jaccard distance), which crashed the graph's sparse algebra."""
-    from skddvi.graph import _fill_missing
+    from skddvi.neighbors import _fill_missing
 
     X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
     X[:3] = 0
@@ -870,3 +867,11 @@ def test_jaccard_above_the_exact_limit_with_all_zero_rows_fits():
         warnings.simplefilter("error")  # pynndescent's warning is handled, not passed on
         Z = DDVIEmbedding(metric="jaccard", n_epochs=1, random_state=0, n_jobs=1).fit_transform(X)
     assert np.isfinite(Z).all()
+
+
+def test_the_search_is_still_importable_from_skddvi_graph():
+    """It moved to skddvi.neighbors; code that imported it from skddvi.graph works."""
+    from skddvi import graph, neighbors
+
+    for name in ("METRICS", "canonical_metric", "neighbor_graph", "unit_norm_rows"):
+        assert getattr(graph, name) is getattr(neighbors, name)
