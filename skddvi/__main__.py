@@ -6,6 +6,7 @@ Run ``python -m skddvi`` (or ``skddvi-digits``); ``--help`` lists the options.
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from pathlib import Path
 
@@ -110,16 +111,30 @@ def _output_problem(output: str) -> str | None:
     path = Path(output)
     if path.is_dir():
         return f"--output {output}: a folder; give a file name such as ddvi_digits.png"
-    if not path.resolve().parent.is_dir():
+    folder = path.resolve().parent
+    if not folder.is_dir():
         return f"--output {output}: its folder does not exist"
+    if not _writable(folder):
+        return f"--output {output}: its folder is not writable"
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
     except ImportError:
         return "the figure needs matplotlib: pip install 'skddvi[plot]'"
-    formats = FigureCanvasAgg.get_supported_filetypes()
+    # PGF needs a LaTeX installation (xelatex), which the check cannot vouch for.
+    formats = set(FigureCanvasAgg.get_supported_filetypes()) - {"pgf"}
     if path.suffix.lower().lstrip(".") not in formats:
         return f"--output {output}: the extension must be one of ." + ", .".join(sorted(formats))
     return None
+
+
+def _writable(folder: Path) -> bool:
+    """Whether a file can be created in ``folder`` (tried: permissions alone
+    do not tell, e.g. for root or read-only mounts)."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
 
 
 def _device_problem(device: str) -> str | None:

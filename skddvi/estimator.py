@@ -61,10 +61,12 @@ class DDVIEmbedding(
 
     Fits a latent-variable model ``p(x | z) p(z)`` whose approximate posterior
     ``q(z | x)`` is a denoising diffusion chain in latent space (Piriyakulkij,
-    Wang and Kuleshov, 2025), trained on the Markovian ELBO plus a wake-sleep
-    regulariser. ``transform`` maps rows to the deterministic end of the chain;
-    ``inverse_transform`` decodes; ``score`` is a lower bound on the
-    log-likelihood; ``sample`` draws from the generative model.
+    Wang and Kuleshov, 2025), trained on the Markovian ELBO (optionally with a
+    wake-sleep regulariser, ``sleep``) and, unless ``graph_weight=0``, the
+    likelihood of the data's neighbour graph ``p(G | z)``. ``transform`` maps
+    rows to the deterministic end of the chain; ``inverse_transform``
+    decodes; ``score`` is a lower bound on the log-likelihood; ``sample``
+    draws from the generative model.
 
     Parameters
     ----------
@@ -76,7 +78,12 @@ class DDVIEmbedding(
         paper's 2-D shapes; ``"mixture"`` has ``n_clusters`` components. An
         object with ``n_components``, ``log_prob(z)`` and
         ``sample(n, generator=None)`` works too (see :mod:`skddvi.priors` for
-        the protocol); it is copied, never modified.
+        the protocol, and for what clusters and fits with labels need:
+        ``n_groups`` and ``group_log_prob``); it is copied, never modified.
+        A fit with labels splits the prior into one group of components per
+        class: the pinwheel's arms, the segments of the swiss roll and
+        square, the mixture's components round-robin; the Gaussian becomes a
+        learned mixture with one component per class.
     n_clusters : int, default=None
         Number of components of ``prior="mixture"`` (10 when None, or the
         number of classes of a fit with labels), whose means, weights and
@@ -241,13 +248,16 @@ class DDVIEmbedding(
         copied over, 1.0 diverges.
     device : str or torch.device, default="auto"
         Where to train: ``"auto"`` picks CUDA when available, else the CPU.
-        On CUDA with dense input, one training step is captured as a CUDA
-        graph and replayed for every batch (on an H200, 2.9 ms a step
-        against 21 ms launched eagerly), and the neighbour graph is an exact
-        search on the GPU. With ``n_epochs=None`` and ``batch_size="auto"``,
-        sets of 32,768 rows or more train on CUDA with larger batches (and
-        from 37,500 rows more epochs) than on the CPU (see those
-        parameters), so the same seed does not give the same fit on both.
+        On CUDA with dense input and a prior of this library, one training
+        step is captured as a CUDA graph and replayed for every batch (on an
+        H200, 2.9 ms a step against 21 ms launched eagerly); with dense input
+        and the Euclidean, squared Euclidean, cosine, correlation or
+        Hellinger metric, the neighbour graph is an exact search on the GPU
+        (the other metrics search on the CPU, as there). With
+        ``n_epochs=None`` and ``batch_size="auto"``, sets of 32,768 rows or
+        more train on CUDA with larger batches (and from 37,500 rows more
+        epochs) than on the CPU (see those parameters), so the same seed
+        does not give the same fit on both.
     n_jobs : int, default=None
         CPU threads for the neighbour search and for torch while fitting and
         inferring (``transform``, ``score``, ...): -1 uses all cores, -2 all
@@ -321,7 +331,7 @@ class DDVIEmbedding(
         regulariser), ``classification`` (a fit with labels) as batch means in
         nats per row (0 where a term does not apply), and ``kl_weight``.
     loss_curve_ : list of float
-        Training loss at the end of each epoch.
+        Training loss of each epoch (``history_["loss"]``: its batches' mean).
     n_iter_ : int
         Number of epochs run.
 

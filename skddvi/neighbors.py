@@ -63,7 +63,8 @@ _SPARSE_METRICS = ("euclidean", "manhattan", "cosine", "hellinger", "sqeuclidean
 # distance is ||u - v||^2 / 2, and the CUDA search handles them too. The
 # other metrics search on the CPU.
 _UNIT_NORM_METRICS = ("cosine", "correlation")
-# Above this many rows, approximate neighbours from pynndescent when installed.
+# Above this many rows, approximate neighbours from pynndescent (a dependency;
+# the exact search if it cannot be imported).
 _EXACT_LIMIT = 20_000
 # Candidates beyond the k nearest that the exact search asks for, so that ties
 # in distance at the k-th neighbour can be broken by index (see
@@ -94,11 +95,13 @@ def neighbor_graph(
 ):
     """Indices of the ``n_neighbors`` nearest other rows of each row.
 
-    Exact (scikit-learn) up to 20,000 rows, or beyond when pynndescent is not
-    installed; approximate (pynndescent's NN-descent, as UMAP uses) above. On
+    Exact (scikit-learn) up to 20,000 rows; approximate (pynndescent's
+    NN-descent, as UMAP uses; a dependency, exact if it cannot be imported)
+    above. On
     a CUDA ``device``, dense input of up to 1,000,000 rows gets exact
     neighbours by a blocked brute-force search there (matrix products and
-    ``torch.topk``) for the Euclidean, cosine and correlation metrics.
+    ``torch.topk``) for the Euclidean, squared Euclidean, cosine, correlation
+    and Hellinger metrics; the others search on the CPU.
 
     Parameters
     ----------

@@ -20,6 +20,19 @@ that follows this protocol (subclassing :class:`Prior` is easiest):
   moves a copy of it to the training device and trains any parameter that has
   ``requires_grad=True`` together with the model.
 
+Optional, for more than an embedding:
+
+- ``n_groups`` (int) and ``group_log_prob(z)`` (``(N, d)`` -> ``(N, n_groups)``
+  tensor of ``log p(z, g)``, whose ``logsumexp`` over groups is ``log_prob``):
+  a prior with both has clusters, so ``predict``, ``predict_proba`` and
+  ``fit_predict`` exist after an unlabelled fit; a fit with labels needs them,
+  with ``n_groups`` equal to the number of classes (group ``g`` is the ``g``-th
+  class in sorted order);
+- ``fit_to(z)``: a :class:`torch.nn.Module` prior with trainable parameters
+  and this method is re-estimated on the embedding of every training row
+  (``z``, an ``(N, d)`` tensor, without gradient) at 20% and 50% of an
+  unlabelled fit's epochs, as :class:`MixturePrior` is.
+
 The object passed in is never modified: ``fit`` works on a deep copy
 (``prior_``).
 """

@@ -23,6 +23,7 @@ def test_main_job_prints_metrics_and_writes_the_png(tmp_path, capsys):
         (["--output", "."], "a folder"),
         (["--output", "digits"], "the extension must be one of"),
         (["--output", "digits.xyz"], "the extension must be one of"),
+        (["--output", "digits.pgf"], "the extension must be one of"),  # needs LaTeX
         (["--device", "garbage"], "not a valid torch device"),
         (["--random-state", "-1"], "from 0 to 2**32 - 1"),
         (["--n-jobs", "0"], "non-zero"),
@@ -34,6 +35,18 @@ def test_main_job_refuses_bad_options_before_fitting(argv, message, capsys):
         main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_main_job_refuses_a_folder_it_cannot_write_before_fitting(tmp_path, monkeypatch, capsys):
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    with pytest.raises(SystemExit):
+        main(["--output", str(tmp_path / "x.png")])
+    assert "its folder is not writable" in capsys.readouterr().err
 
 
 def test_main_job_without_matplotlib_says_so_before_fitting(monkeypatch, capsys):
