@@ -40,7 +40,8 @@ PARAMETER_CONSTRAINTS: dict[str, list] = {
     "edge_weights": [StrOptions({"uniform", "fuzzy", "mutual"})],
     "n_epochs": [Interval(Integral, 1, None, closed="left"), None],
     "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    # Adam's first step is 10x the rate, in float32: 1e30 keeps it finite.
+    "learning_rate": [Interval(Real, 0, 1e30, closed="neither")],
     "device": [str, torch.device],
     "n_jobs": [
         Interval(Integral, None, -1, closed="right"),

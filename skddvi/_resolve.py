@@ -78,7 +78,7 @@ def resolve_prior(prior, n_components: int, n_clusters: int | None, n_classes: i
             f"pass an instance such as {prior.__name__}(...)."
         )
     dim = getattr(prior, "n_components", None)
-    if not isinstance(dim, Integral):
+    if not isinstance(dim, Integral) or isinstance(dim, bool):
         raise TypeError(
             f"The prior object {type(prior).__name__} needs an int attribute n_components "
             f"(its latent dimension), got {dim!r}; see skddvi.priors for the protocol."

@@ -152,6 +152,7 @@ def train(
             bar.set_postfix(loss=f"{means[0]:.4g}")
             if any(epoch + 1 == math.ceil(f * plan.n_epochs) for f in plan.refit_prior_at):
                 _refit_prior(model, data, batch_size)
+    _check_finite_parameters(model, plan.learning_rate)
     model.eval()
     return {name: np.asarray(values) for name, values in history.items()}
 
@@ -276,6 +277,18 @@ def _refit_prior(model: DDVIModel, data: DeviceRows, batch_size: int) -> None:
     z = torch.cat([model.embed(data.rows(part)) for part in index.split(4 * batch_size)])
     model.prior.fit_to(z)
     model.train()
+
+
+def _check_finite_parameters(model: nn.Module, learning_rate: float) -> None:
+    """The loss is measured before each step, so the last step's divergence
+    shows only in the parameters it left (one check, one sync, per fit)."""
+    finite = torch.stack([torch.isfinite(p).all() for p in model.parameters()]).all()
+    if not bool(finite):
+        raise NonFiniteLossError(
+            "The model's parameters became NaN or infinite in the last optimisation step. "
+            f"The optimisation diverged; try a smaller learning_rate (it was "
+            f"{learning_rate:g}), or check the input for extreme values."
+        )
 
 
 def _check_finite(loss: float, epoch: int, learning_rate: float) -> None:

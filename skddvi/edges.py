@@ -40,10 +40,17 @@ def kernel_params(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
     from scipy.optimize import curve_fit
 
     x = np.linspace(0, 3, 300)
-    ratio = min_dist / spread
-    target = np.where(x < ratio, 1.0, np.exp(-(x - ratio)))
-    (a, b), _ = curve_fit(lambda d, a, b: 1.0 / (1.0 + a * d ** (2 * b)), x, target)
-    return float(a * spread ** (-2 * b)), float(b)
+    with np.errstate(all="ignore"):  # a spread far from 1 is reported below
+        ratio = min_dist / spread
+        target = np.where(x < ratio, 1.0, np.exp(-(x - ratio)))
+        (a, b), _ = curve_fit(lambda d, a, b: 1.0 / (1.0 + a * d ** (2 * b)), x, target)
+        scaled = float(a * np.float64(spread) ** (-2 * b))
+    if not 0.0 < scaled < np.inf:
+        raise ValueError(
+            f"spread={spread:g} is too far from 1 for the edge kernel (its a = {scaled:g}); "
+            "the embedding's scale is of order 1, so use a spread near it (UMAP's default 1.0)."
+        )
+    return scaled, float(b)
 
 
 def edge_log_likelihood(

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._build import build_model
 from ._checks import (
+    check_finite_embedding,
     check_float32_scale,
     encode_labels,
     refittable,
@@ -556,6 +557,7 @@ class DDVIEmbedding(
         self.loss_curve_ = history["loss"].tolist()
         self.n_iter_ = plan.n_epochs
         self.embedding_ = self._embed(X)
+        check_finite_embedding(self.embedding_, self.learning_rate)
         if classes is not None:
             self.classes_ = classes
             self._fit_label_classifier(X, labels, seed)

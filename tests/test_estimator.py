@@ -12,7 +12,7 @@ import scipy.sparse as sp
 import torch
 from sklearn.base import clone
 from sklearn.datasets import load_digits
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 
 from skddvi import DDVIEmbedding
 from skddvi import estimator as estimator_module
@@ -576,6 +576,35 @@ def test_diverging_fit_raises_and_leaves_estimator_unfitted(digits):
     assert not [k for k in vars(model) if k.endswith("_") and not k.startswith("__")]
 
 
+@pytest.mark.parametrize(
+    ("learning_rate", "n_epochs", "dtype", "message"),
+    [
+        (1e20, 1, np.float32, "embeds training rows at NaN or infinity"),  # finite weights
+        (10.0, 2, np.float64, "parameters became NaN or infinite in the last"),
+    ],
+)
+def test_a_divergence_in_the_last_step_raises(learning_rate, n_epochs, dtype, message):
+    """The loss is checked before each step: the last step's divergence left a
+    fitted model with an infinite embedding, or a NaN score and samples."""
+    X = np.random.default_rng(0).normal(size=(60, 6)).astype(dtype)
+    params = {"hidden_dims": (16,), "n_neighbors": 5, "n_jobs": 1, "random_state": 0}
+    model = DDVIEmbedding(learning_rate=learning_rate, n_epochs=n_epochs, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy's, casting to float32
+        with pytest.raises(FloatingPointError, match=message) as error:
+            model.fit(X)
+    assert isinstance(error.value, ValueError)
+    assert not [k for k in vars(model) if k.endswith("_") and not k.startswith("__")]
+
+
+def test_a_learning_rate_past_float32_is_refused(digits):
+    """Adam's first step is 10x the rate: past float32's range torch raised a
+    RuntimeError from inside the optimiser."""
+    with pytest.raises(ValueError, match="learning_rate"):
+        DDVIEmbedding(**{**FAST, "learning_rate": 1e37}).fit(digits[0][:50])
+
+
 def test_failed_refit_does_not_leave_a_half_fitted_estimator(digits):
     X, _ = digits
     model = DDVIEmbedding(**FAST).fit(X)
@@ -725,6 +754,10 @@ def test_prior_objects_must_be_instances_with_a_dimension(digits):
         DDVIEmbedding(**{**FAST, "prior": GaussianPrior}).fit(X)
     with pytest.raises(TypeError, match="needs an int attribute n_components"):
         DDVIEmbedding(**{**FAST, "prior": NoDimension()}).fit(X)
+    flagged = NoDimension()
+    flagged.n_components = True  # == 1 to Python, but not a dimension
+    with pytest.raises(TypeError, match="needs an int attribute n_components"):
+        DDVIEmbedding(**{**FAST, "prior": flagged, "n_components": 1}).fit(X)
 
 
 class _GroupsWithoutCount:

@@ -73,6 +73,16 @@ def test_kernel_params_fit_the_curve_at_small_and_large_spreads(spread):
     assert np.abs(1 / (1 + a * x ** (2 * b)) - target).max() < 0.1
 
 
+@pytest.mark.parametrize("spread", [1e-200, 1e-320])
+def test_a_spread_too_far_from_one_is_a_value_error(spread):
+    """a = a_1 * spread^(-2b) overflowed to inf, and the fit then blamed the
+    learning rate for its NaN loss."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy overflow warning first
+        with pytest.raises(ValueError, match=r"spread=.* too far from 1"):
+            kernel_params(0.0, spread)
+
+
 def test_kernel_params_are_monotone_in_min_dist():
     params = np.array([kernel_params(m) for m in (0.01, 0.1, 0.3, 0.6, 0.9)])
     assert np.all(np.diff(params[:, 0]) < 0)  # a decreases

@@ -321,6 +321,19 @@ def test_mixture_prior_higher_dimensions(n_clusters, dim):
         np.testing.assert_allclose(gram, 4.0 * np.eye(n_clusters), atol=1e-6)
 
 
+@pytest.mark.parametrize(
+    ("n_clusters", "dim", "apart"),
+    [(2, 1, 4.0), (3, 1, 2.0), (10, 1, 1.2), (10, 3, 1.5), (20, 3, 1.0), (30, 10, 2.0)],
+)
+def test_mixture_prior_components_are_apart(n_clusters, dim, apart):
+    """In 1-D, random directions are +-1: three components had two means
+    at 2. Plain random directions in 3-D put two of ten 0.36 apart (std 0.3)."""
+    means = mixture_prior(n_clusters, dim).means.detach().numpy()
+    gaps = np.linalg.norm(means[:, None] - means[None], axis=-1)
+    np.fill_diagonal(gaps, np.inf)
+    assert gaps.min() >= apart - 1e-6
+
+
 def test_make_prior_mixture_defaults_to_ten_clusters():
     assert make_prior("mixture", 2).n_mixture_components == 10
     assert make_prior("mixture", 2, n_clusters=4).n_mixture_components == 4
