@@ -38,6 +38,10 @@ def _score_noise(dim: int) -> torch.Tensor:
         return torch.randn(_SCORE_DRAWS, dim, generator=gen, dtype=torch.float64)
     sobol = torch.quasirandom.SobolEngine(dim, scramble=True, seed=_SCORE_SEED)
     u = sobol.draw(_SCORE_DRAWS, dtype=torch.float64)
+    # The engine computes its first point (the scramble's shift) in torch's
+    # default dtype, rounded to float32 by default: recomputed in float64, the
+    # score does not depend on that process-wide setting.
+    u[0] = sobol.shift.to(torch.float64) / 2**sobol.MAXBIT
     eps = torch.finfo(torch.float64).eps
     return torch.special.ndtri(u.clamp(eps, 1 - eps))
 
