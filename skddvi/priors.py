@@ -448,7 +448,8 @@ def mixture_prior(
     more dimensions, means at distance 2 from the origin along well-spread
     directions (orthogonal when ``n_clusters <= n_components``, otherwise
     fixed directions spread by farthest-point selection), isotropic std 0.3.
-    In 1-D, means evenly spaced on ``[-2, 2]``, at least 1.2 apart (4 stds).
+    In 1-D, means evenly spaced and symmetric about 0, from -2 to 2 (wider
+    past four components, so that neighbours stay 1.2, 4 stds, apart).
     Components are grouped round-robin into ``n_groups`` groups (one per
     component when None).
     """
