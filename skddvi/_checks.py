@@ -16,7 +16,6 @@ from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.utils.validation import column_or_1d
 
 __all__ = [
-    "check_finite_embedding",
     "check_float32_scale",
     "clip_to_unit_interval",
     "device_available",
@@ -71,18 +70,6 @@ def user_stacklevel() -> int:
 # terms hold it near the prior) comes from an optimisation that diverged
 # without reaching inf or NaN (learning_rate=1.0: 1e13 on iris).
 _DIVERGED_EXTENT = 1e3
-
-
-def check_finite_embedding(embedding: np.ndarray, learning_rate: float) -> None:
-    """A :class:`NonFiniteLossError` if the fitted model embeds a training row
-    at NaN or infinity (weights finite but so large that the chain overflows)."""
-    if not np.isfinite(embedding).all():
-        from ._training import NonFiniteLossError
-
-        raise NonFiniteLossError(
-            "The fitted model embeds training rows at NaN or infinity: the optimisation "
-            f"diverged. Try a smaller learning_rate (it was {learning_rate:g})."
-        )
 
 
 def warn_if_diverged(embedding: np.ndarray, prior, learning_rate: float) -> None:

@@ -33,7 +33,7 @@ from .model import DDVIModel
 from .objectives import LossTerms, LossWeights, kl_weight_at
 from .priors import Prior
 
-__all__ = ["NonFiniteLossError", "TrainingPlan", "train"]
+__all__ = ["NonFiniteLossError", "TrainingPlan", "check_finite_embedding", "train"]
 
 _FINAL_LR_FRACTION = 0.02
 # Gradient-norm clipping: with Adam at the default learning rate, wide inputs
@@ -288,6 +288,16 @@ def _check_finite_parameters(model: nn.Module, learning_rate: float) -> None:
             "The model's parameters became NaN or infinite in the last optimisation step. "
             f"The optimisation diverged; try a smaller learning_rate (it was "
             f"{learning_rate:g}), or check the input for extreme values."
+        )
+
+
+def check_finite_embedding(embedding: np.ndarray, learning_rate: float) -> None:
+    """A :class:`NonFiniteLossError` if the fitted model embeds a training row
+    at NaN or infinity (weights finite but so large that the chain overflows)."""
+    if not np.isfinite(embedding).all():
+        raise NonFiniteLossError(
+            "The fitted model embeds training rows at NaN or infinity: the optimisation "
+            f"diverged. Try a smaller learning_rate (it was {learning_rate:g})."
         )
 
 

@@ -12,7 +12,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._build import build_model
 from ._checks import (
-    check_finite_embedding,
     check_float32_scale,
     encode_labels,
     refittable,
@@ -39,7 +38,7 @@ from ._resolve import (
     resolve_prior,
 )
 from ._torch_state import cpu_threads
-from ._training import TrainingPlan, train
+from ._training import TrainingPlan, check_finite_embedding, train
 from .graph import observed_graph
 from .neighbors import canonical_metric
 
@@ -78,13 +77,11 @@ class DDVIEmbedding(
         The prior ``p(z)``. The pinwheel, swiss roll and square are the
         paper's 2-D shapes; ``"mixture"`` has ``n_clusters`` components. An
         object with ``n_components``, ``log_prob(z)`` and
-        ``sample(n, generator=None)`` works too (see :mod:`skddvi.priors` for
-        the protocol, and for what clusters and fits with labels need:
-        ``n_groups`` and ``group_log_prob``); it is copied, never modified.
-        A fit with labels splits the prior into one group of components per
-        class: the pinwheel's arms, the segments of the swiss roll and
-        square, the mixture's components round-robin; the Gaussian becomes a
-        learned mixture with one component per class.
+        ``sample(n, generator=None)`` works too (:mod:`skddvi.priors` has the
+        protocol, with what clusters and labels need); it is copied, never
+        modified. With labels it is split into one group per class: the
+        pinwheel's arms, the swiss roll's and square's segments, the
+        mixture's components round-robin, or one learned Gaussian per class.
     n_clusters : int, default=None
         Number of components of ``prior="mixture"`` (10 when None, or the
         number of classes of a fit with labels), whose means, weights and
